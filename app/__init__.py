@@ -1,0 +1,54 @@
+"""Ruang: booking and access control for public co-working hubs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config.settings import engine_options, load_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the Flask app from the environment (or `environ`), then apply `config` overrides."""
+    settings = load_settings(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(config or {})
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers every model on the metadata)
+    from app.extensions import configure_sqlite, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.web import register_web
+
+    register_web(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import ruang
+
+    app.cli.add_command(ruang)

@@ -1,0 +1,95 @@
+"""`flask ruang ...` commands: demo data, users, data tools, timed jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app.models import Role, utcnow
+from app.services.errors import DomainError
+
+
+@click.group("ruang")
+def ruang() -> None:
+    """Ruang administration commands."""
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(error.message)
+
+
+@ruang.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo hubs, plans and people (idempotent) and print the logins."""
+    from app.seed.demo import DEMO_PASSWORD, seed_demo
+
+    logins = seed_demo(utcnow().date())
+    click.echo("Demo data ready. Log in with password " + click.style(DEMO_PASSWORD, bold=True))
+    for login in logins:
+        click.echo(f"  {login.email:<28} {login.role:<16} {login.note}")
+
+
+@ruang.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    metavar="ROLE[@HUB]",
+    help="member, frontdesk@HUB, hub_admin@HUB or programme_admin; repeatable.",
+)
+@with_appcontext
+def create_user_command(email: str, name: str, password: str, roles: tuple[str, ...]) -> None:
+    """Create a user with roles (staff roles name their hub by slug)."""
+    from app.services.accounts import create_user
+
+    grants: list[tuple[Role, str | None]] = []
+    for spec in roles or ("member",):
+        role_name, _, hub = spec.partition("@")
+        try:
+            role = Role(role_name)
+        except ValueError:
+            raise click.BadParameter(f"unknown role {role_name!r}", param_hint="--role") from None
+        if role in (Role.FRONTDESK, Role.HUB_ADMIN) and not hub:
+            raise click.BadParameter(f"{role} needs a hub: {role}@HUB", param_hint="--role")
+        grants.append((role, hub or None))
+    try:
+        user = create_user(email, name, password, grants)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Created {user.email} (id {user.id})")
+
+
+@ruang.command("import-closures")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--hub",
+    "hub_slug",
+    default=None,
+    help="Only this hub (default: the file's hub column, else all).",
+)
+@with_appcontext
+def import_closures_command(csv_file: Path, hub_slug: str | None) -> None:
+    """Import dated closures (date,name[,hub]) from a CSV file."""
+    from app.services.hub_calendar import import_closures
+
+    try:
+        added = import_closures(csv_file.read_text("utf-8"), hub_slug)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Added {added} closure(s).")
+
+
+@ruang.command("release-no-shows")
+@with_appcontext
+def release_no_shows_command() -> None:
+    """Mark bookings not checked in within their hub's window as no-shows (a timed job)."""
+    from app.services.bookings import release_no_shows
+
+    released = release_no_shows()
+    click.echo(f"Released {len(released)} booking(s).")

@@ -1,0 +1,43 @@
+"""Typed SQLAlchemy models, one module per aggregate. Importing this registers them all."""
+
+from app.models.base import Base, utcnow
+from app.models.bookings import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
+from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
+from app.models.plans import BillingInterval, Plan
+from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Base",
+    "BillingInterval",
+    "Booking",
+    "BookingMode",
+    "BookingSource",
+    "BookingStatus",
+    "Closure",
+    "Floor",
+    "Hub",
+    "Membership",
+    "MembershipStatus",
+    "OpeningHours",
+    "Plan",
+    "Resource",
+    "ResourceKind",
+    "Role",
+    "RoleGrant",
+    "UnknownTimeZone",
+    "User",
+    "UserStatus",
+    "WaitlistEntry",
+    "WaitlistStatus",
+    "Zone",
+    "utcnow",
+]

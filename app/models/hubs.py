@@ -1,0 +1,156 @@
+"""Hubs and the calendar they keep: opening hours per weekday and dated closures.
+
+Everything calendar-like ("today", opening hours, whole-day bookings) is computed in the hub's
+own IANA zone; instants leave this module in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.models.base import Base, UTCDateTime, require_aware, utcnow
+
+if TYPE_CHECKING:
+    from app.models.spaces import Floor
+
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+class UnknownTimeZone(ValueError):
+    """The name is not an IANA time zone this machine knows."""
+
+
+def zone_for(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, or UnknownTimeZone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UnknownTimeZone(f"unknown time zone {name!r}") from exc
+
+
+class Hub(Base):
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    province: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    kecamatan: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    # Booking policy, per hub.
+    no_show_minutes: Mapped[int] = mapped_column(default=30)
+    cancel_cutoff_minutes: Mapped[int] = mapped_column(default=60)
+    room_buffer_minutes: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="OpeningHours.weekday"
+    )
+    closures: Mapped[list[Closure]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="Closure.on"
+    )
+    floors: Mapped[list[Floor]] = relationship(
+        back_populates="hub", cascade="all, delete-orphan", order_by="Floor.level"
+    )
+
+    @validates("timezone")
+    def _validate_timezone(self, _key: str, value: str) -> str:
+        zone_for(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_for(self.timezone)
+
+    @property
+    def zone_label(self) -> str:
+        """WIB / WITA / WIT for Indonesian hubs, else the IANA name."""
+        return ZONE_LABELS.get(self.timezone, self.timezone)
+
+    def local_date(self, instant: datetime) -> date:
+        """The calendar date at the hub when `instant` happens."""
+        return require_aware(instant).astimezone(self.zone).date()
+
+    def today(self, now: datetime | None = None) -> date:
+        return self.local_date(now or utcnow())
+
+    def local_datetime(self, day: date, at: time) -> datetime:
+        """The UTC instant of wall-clock time `at` on `day` in the hub's zone."""
+        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+
+    def local_day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """[start, end) of the local calendar day in UTC."""
+        return self.local_datetime(day, time.min), self.local_datetime(
+            day + timedelta(days=1), time.min
+        )
+
+    def closure_on(self, day: date) -> Closure | None:
+        return next((closure for closure in self.closures if closure.on == day), None)
+
+    def hours_on(self, day: date) -> OpeningHours | None:
+        return self.hours_on_weekday(day.weekday())
+
+    def hours_on_weekday(self, weekday: int) -> OpeningHours | None:
+        return next((hours for hours in self.opening_hours if hours.weekday == weekday), None)
+
+    def opening_interval(self, day: date) -> tuple[datetime, datetime] | None:
+        """When the hub is open on local `day`, in UTC; None when closed all day."""
+        if self.closure_on(day) is not None:
+            return None
+        hours = self.hours_on(day)
+        if hours is None:
+            return None
+        closes_day = day if hours.closes > hours.opens else day + timedelta(days=1)
+        return self.local_datetime(day, hours.opens), self.local_datetime(closes_day, hours.closes)
+
+    def is_open_at(self, instant: datetime) -> bool:
+        interval = self.opening_interval(self.local_date(instant))
+        return interval is not None and interval[0] <= instant < interval[1]
+
+
+class OpeningHours(Base):
+    """Opening hours for one weekday (0 = Monday). A weekday without a row is closed."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "weekday"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+
+    hub: Mapped[Hub] = relationship(back_populates="opening_hours")
+
+
+class Closure(Base):
+    """A dated closure: a national holiday, cuti bersama, or a local event."""
+
+    __tablename__ = "closures"
+    __table_args__ = (UniqueConstraint("hub_id", "on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    on: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+
+    hub: Mapped[Hub] = relationship(back_populates="closures")

@@ -1,0 +1,1 @@
+"""Data tools: the demo data set and bulk data for benchmarks."""

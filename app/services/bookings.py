@@ -1,0 +1,148 @@
+"""Booking use cases: book, cancel, check in, complete, and the no-show sweep.
+
+Every public function owns its transaction. On SQLite every transaction is BEGIN IMMEDIATE, which
+serialises writers; on PostgreSQL row locks serialise bookings of one resource and the exclusion
+constraint backs them up (see placement.place_booking).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Booking, BookingSource, BookingStatus, Floor, Hub, Resource, utcnow
+from app.services import booking_rules as rules
+from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
+from app.services.placement import get_or_404, place_booking
+from app.services.transactions import transaction
+from app.services.waitlist import offer_freed_seat
+
+#: How early before its start a booking may be checked in.
+CHECK_IN_EARLY = timedelta(minutes=60)
+
+
+def book(
+    member_id: int,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    source: BookingSource = BookingSource.WEB,
+    created_by_id: int | None = None,
+) -> Booking:
+    """Book `resource_id` for the member over [start, end), enforcing every rule."""
+    with transaction():
+        booking = place_booking(
+            member_id, resource_id, start, end, source=source, created_by_id=created_by_id
+        )
+    return booking
+
+
+def book_whole_day(
+    member_id: int,
+    resource_id: int,
+    day: date,
+    *,
+    source: BookingSource = BookingSource.WEB,
+    created_by_id: int | None = None,
+) -> Booking:
+    """Book a whole-day resource for the hub's opening hours on local `day`."""
+    with transaction():
+        resource = get_or_404(Resource, resource_id)
+        opening = rules.opening_hours(resource.hub, day)
+        booking = place_booking(
+            member_id, resource_id, *opening, source=source, created_by_id=created_by_id
+        )
+    return booking
+
+
+def cancel_booking(
+    booking_id: int, *, member_id: int | None = None, override_cutoff: bool = False
+) -> Booking:
+    """Cancel a confirmed booking and hand its seat to the waitlist.
+
+    With `member_id`, only that member's booking can be cancelled (others are NotFound) and the
+    hub's cut-off applies; staff pass `override_cutoff=True`.
+    """
+    with transaction():
+        booking = _get_booking(booking_id, member_id)
+        now = utcnow()
+        if booking.status is not BookingStatus.CONFIRMED:
+            raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
+        cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
+        if not override_cutoff and now > cutoff:
+            raise CancellationTooLate(
+                "it is too late to cancel this booking",
+                cutoff_minutes=booking.resource.hub.cancel_cutoff_minutes,
+            )
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        db.session.flush()
+        offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
+    return booking
+
+
+def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
+    """Mark the member as arrived: from CHECK_IN_EARLY before the start until the end."""
+    with transaction():
+        booking = _get_booking(booking_id, member_id)
+        now = utcnow()
+        if booking.status is not BookingStatus.CONFIRMED:
+            raise InvalidTransition(f"a {booking.status.value} booking cannot be checked in")
+        if not booking.start_at - CHECK_IN_EARLY <= now < booking.end_at:
+            raise InvalidTransition("check-in opens an hour before the booking starts")
+        booking.status = BookingStatus.CHECKED_IN
+        booking.checked_in_at = now
+    return booking
+
+
+def complete_booking(booking_id: int, *, member_id: int | None = None) -> Booking:
+    """Check out: a checked-in booking is completed."""
+    with transaction():
+        booking = _get_booking(booking_id, member_id)
+        if booking.status is not BookingStatus.CHECKED_IN:
+            raise InvalidTransition(f"a {booking.status.value} booking cannot be completed")
+        booking.status = BookingStatus.COMPLETED
+        booking.completed_at = utcnow()
+    return booking
+
+
+def release_no_shows(now: datetime | None = None) -> list[int]:
+    """Mark bookings not checked in within the hub's no-show window as no_show; free their seats.
+
+    Returns the ids released. Safe to run from several workers: rows are locked and re-checked.
+    """
+    now = now or utcnow()
+    released: list[int] = []
+    with transaction():
+        for hub in db.session.scalars(select(Hub).where(Hub.active)).all():
+            deadline = now - timedelta(minutes=hub.no_show_minutes)
+            late = db.session.scalars(
+                select(Booking)
+                .join(Resource, Booking.resource_id == Resource.id)
+                .join(Floor, Resource.floor_id == Floor.id)
+                .where(
+                    Floor.hub_id == hub.id,
+                    Booking.status == BookingStatus.CONFIRMED,
+                    Booking.start_at <= deadline,
+                )
+                .order_by(Booking.start_at)
+                .with_for_update(of=Booking, skip_locked=True)
+            ).all()
+            for booking in late:
+                booking.status = BookingStatus.NO_SHOW
+                released.append(booking.id)
+            db.session.flush()
+            for booking in late:
+                if booking.end_at > now:
+                    offer_freed_seat(booking.resource_id, now, booking.end_at, now)
+    return released
+
+
+def _get_booking(booking_id: int, member_id: int | None) -> Booking:
+    booking = get_or_404(Booking, booking_id, lock=True)
+    if member_id is not None and booking.member_id != member_id:
+        raise NotFound("no such booking", id=booking_id)  # never reveal others' bookings
+    return booking

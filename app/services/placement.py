@@ -1,0 +1,80 @@
+"""Placing one booking: every rule, then the insert. Runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Base, Booking, BookingSource, BookingStatus, Resource, User, utcnow
+from app.services import booking_rules as rules
+from app.services.errors import BookingConflict, NotFound
+from app.services.transactions import is_exclusion_violation, savepoint
+
+M = TypeVar("M", bound=Base)
+
+
+def place_booking(
+    member_id: int,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    source: BookingSource,
+    created_by_id: int | None = None,
+    series_id: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Check every rule in order and insert the booking. Raises a DomainError, changing nothing.
+
+    Locks the member row, then the resource row (this order everywhere, so no deadlocks), and
+    only then reads what the rules check, so concurrent bookings see each other's results.
+    """
+    now = now or utcnow()
+    start, end = rules.check_interval(start, end)
+    member = get_or_404(User, member_id, lock=True)
+    resource = get_or_404(Resource, resource_id, lock=True)
+    hub = resource.hub
+    day = hub.local_date(start)
+
+    rules.check_member(member)
+    rules.check_resource(resource)
+    opening = rules.check_within_opening(hub, day, start, end)
+    rules.check_shape(resource, opening, start, end)
+    rules.check_not_past(resource, start, end, now)
+    membership = rules.active_membership(member, hub, day)
+    rules.check_advance_window(membership, hub, day, now)
+    rules.check_one_desk_per_day(member, resource, day)
+    rules.check_quota(membership, resource, start, end)
+    rules.check_capacity(resource, start, end)
+
+    booking = Booking(
+        resource_id=resource.id,
+        member_id=member.id,
+        start_at=start,
+        end_at=end,
+        status=BookingStatus.CONFIRMED,
+        source=source,
+        exclusive=not resource.is_pool,
+        series_id=series_id,
+        created_by_id=created_by_id,
+    )
+    try:
+        with savepoint():
+            db.session.add(booking)
+            db.session.flush()
+    except IntegrityError as exc:
+        if is_exclusion_violation(exc):  # the database caught what the lock should have
+            raise BookingConflict(f"{resource.name} is already booked at that time") from exc
+        raise
+    return booking
+
+
+def get_or_404(model: type[M], ident: int, *, lock: bool = False) -> M:
+    """The row with primary key `ident` (locked FOR UPDATE if asked), or NotFound."""
+    obj = db.session.get(model, ident, with_for_update=lock)
+    if obj is None:
+        raise NotFound(f"no such {model.__name__.lower()}", id=ident)
+    return obj

@@ -1,0 +1,93 @@
+"""Settings read from the environment when the app is created.
+
+Nothing here runs at import time: `load_settings()` is called by `create_app()` with the
+environment (or a test's mapping), so tests never need import-order tricks.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about where it runs."""
+
+    database_url: str
+    secret_key: str
+    instance_dir: Path
+    env: str = "development"
+    mqtt_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask config mapping these settings stand for."""
+        config: dict[str, Any] = {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "RUANG_ENV": self.env,
+            "RUANG_INSTANCE_DIR": str(self.instance_dir),
+            "RUANG_MQTT_URL": self.mqtt_url,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": self.is_production,
+        }
+        config.update(self.extra)
+        return config
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Engine options per backend: SQLite waits for locks instead of failing at once."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from `environ` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+    instance_dir = Path(env.get("RUANG_INSTANCE_DIR", str(DEFAULT_INSTANCE_DIR)))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'ruang.db'}"
+    database_url = normalise_database_url(database_url)
+    secret_key = env.get("SECRET_KEY") or local_secret_key(instance_dir)
+    return Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        instance_dir=instance_dir,
+        env=env.get("RUANG_ENV", "development"),
+        mqtt_url=env.get("MQTT_URL") or None,
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def local_secret_key(instance_dir: Path) -> str:
+    """A secret generated once per machine and kept in the instance folder (mode 0600)."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
