@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this registers them all."""
 
+from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.bookings import (
     ACTIVE_STATUSES,
@@ -15,6 +16,7 @@ from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
+    "AuditEntry",
     "ACTIVE_STATUSES",
     "Base",
     "BillingInterval",

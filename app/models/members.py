@@ -53,6 +53,9 @@ class User(Base):
         enum_column(UserStatus, "user_status"), default=UserStatus.ACTIVE
     )
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Consent to the personal-data notice (UU PDP 27/2022): when, and to which version.
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    consent_version: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[RoleGrant]] = relationship(
@@ -65,6 +68,32 @@ class User(Base):
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
         return value.strip().lower()
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_suspended
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return any(grant.role is not Role.MEMBER for grant in self.roles)
+
+    def staff_hub_ids(self) -> set[int] | None:
+        """Hubs this user staffs; None means every hub (programme admin)."""
+        if self.is_programme_admin:
+            return None
+        return {g.hub_id for g in self.roles if g.role in STAFF_ROLES and g.hub_id is not None}
 
     @property
     def is_suspended(self) -> bool:

@@ -35,7 +35,8 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Integer minor units of `currency` per Stripe's rules (IDR is zero-decimal: 50000 = Rp 50.000).
+    # Integer minor units of `currency` per Stripe's rules. IDR is a two-decimal currency there,
+    # so Rp 50.000 is stored as 5_000_000 (app.money converts and formats).
     price_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="IDR")
     billing_interval: Mapped[BillingInterval] = mapped_column(

@@ -102,7 +102,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="bulanan",
         name="Anggota Bulanan",
-        price_minor=750_000,
+        price_minor=75_000_000,  # Rp 750.000
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=None,
         room_hours_per_month=20,
@@ -112,7 +112,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="day-pass",
         name="Day Pass",
-        price_minor=50_000,
+        price_minor=5_000_000,  # Rp 50.000
         billing_interval=BillingInterval.DAY,
         desk_days_per_month=None,
         room_hours_per_month=0,
