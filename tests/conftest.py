@@ -1,10 +1,13 @@
 """Fixtures: an app per database backend (migrated once per session), a rolled-back transaction
-per test, and factories for the domain objects (each a `make_*` factory and a ready `a_*`)."""
+per test, and factories for the domain objects (each a `make_*` factory and a ready `a_*`).
+
+Factories commit (inside the test's outer transaction that is a savepoint release), so a service
+that refuses and rolls back its own transaction never takes the test's data with it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +16,13 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
 from app.models import (
+    Booking,
     BookingMode,
     Floor,
     Hub,
@@ -31,14 +36,30 @@ from app.models import (
 )
 from app.services.hub_calendar import set_opening_hours
 from tests.databases import BACKENDS, fresh_database
+from tests.mail import MailCatcher
 
 #: A Monday. Tests freeze the clock here unless they say otherwise.
 MONDAY = date(2026, 11, 23)
+TUESDAY = MONDAY + timedelta(days=1)
+WEDNESDAY = MONDAY + timedelta(days=2)
+SATURDAY = MONDAY + timedelta(days=5)
+
+
+def hub_time(hub: Hub, day: date, hour: int, minute: int = 0) -> datetime:
+    """Wall-clock `hour:minute` on local `day` at `hub`, as a UTC instant."""
+    return hub.local_datetime(day, time(hour, minute))
 
 
 def make_test_app(database_url: str, instance_dir: Path, **config: Any) -> Flask:
     app = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, **config},
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_STORAGE_URI": "memory://",  # explicit, so Flask-Limiter does not warn
+            # Forms are tested without CSRF tokens; tests/web/test_security.py turns it on.
+            "WTF_CSRF_ENABLED": False,
+            **config,
+        },
         environ={"RUANG_INSTANCE_DIR": str(instance_dir), "SECRET_KEY": "test-secret"},
     )
     with app.app_context():
@@ -52,10 +73,26 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def smtp_server() -> Iterator[MailCatcher]:
+    """A real SMTP server (aiosmtpd) on a free port; the app's mail goes there."""
+    with MailCatcher.running() as catcher:
+        yield catcher
+
+
+@pytest.fixture
+def outbox(smtp_server: MailCatcher) -> MailCatcher:
+    """The mail sent during this test."""
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def app(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, smtp_server: MailCatcher
+) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp(f"app-{backend}")
     with fresh_database(backend, tmp) as url:
-        app = make_test_app(url, tmp)
+        app = make_test_app(url, tmp, **smtp_server.app_config())
         yield app
         with app.app_context():
             db.engine.dispose()
@@ -92,8 +129,33 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app: Flask, session: Session) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, session: Session) -> Iterator[FlaskClient]:
+    from app.extensions import limiter
+
+    limiter.reset()
+    with app.test_request_context():
+        yield app.test_client()
+
+
+TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """Log `user` in through the real login form (gives them TEST_PASSWORD first)."""
+    from app.services.accounts import hash_password
+
+    def log_in(user: User) -> FlaskClient:
+        user.password_hash = hash_password(TEST_PASSWORD)
+        if user.email_verified_at is None:
+            user.email_verified_at = datetime(2026, 1, 1, tzinfo=UTC)
+        db.session.flush()
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.text
+        return client
+
+    return log_in
 
 
 @pytest.fixture
@@ -134,7 +196,7 @@ def make_hub(session: Session) -> Callable[..., Hub]:
         )
         set_opening_hours(hub, {day: hours for day in weekdays})
         session.add(hub)
-        session.flush()
+        session.commit()  # a savepoint: test data survives a service's rollback
         return hub
 
     return make
@@ -169,7 +231,7 @@ def make_resource(session: Session) -> Callable[..., Resource]:
             **fields,
         )
         session.add(resource)
-        session.flush()
+        session.commit()  # a savepoint: test data survives a service's rollback
         return resource
 
     return make
@@ -198,7 +260,7 @@ def make_plan(session: Session) -> Callable[..., Plan]:
             code=fields.pop("code", f"plan-{n}"), name=fields.pop("name", f"Plan {n}"), **fields
         )
         session.add(plan)
-        session.flush()
+        session.commit()  # a savepoint: test data survives a service's rollback
         return plan
 
     return make
@@ -230,7 +292,7 @@ def make_member(session: Session, a_plan: Plan) -> Callable[..., User]:
         if plan is not None:
             user.memberships.append(Membership(plan=plan, starts_on=starts_on))
         session.add(user)
-        session.flush()
+        session.commit()  # a savepoint: test data survives a service's rollback
         return user
 
     return make
@@ -239,3 +301,13 @@ def make_member(session: Session, a_plan: Plan) -> Callable[..., User]:
 @pytest.fixture
 def a_member(make_member: Callable[..., User]) -> User:
     return make_member(name="Siti")
+
+
+@pytest.fixture
+def booking_count(session: Session) -> Callable[[], int]:
+    """How many bookings exist (any status): a refused booking must not change it."""
+
+    def count() -> int:
+        return int(session.scalar(select(func.count()).select_from(Booking)) or 0)
+
+    return count

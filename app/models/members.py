@@ -120,11 +120,17 @@ class User(Base):
         return self.has_role(Role.HUB_ADMIN, hub_id)
 
     def membership_on(self, day: date, hub_id: int | None = None) -> Membership | None:
-        """The active membership covering `day` (and allowing `hub_id`, if given)."""
-        for membership in self.memberships:
-            if membership.covers(day) and (hub_id is None or membership.plan.allows_hub(hub_id)):
-                return membership
-        return None
+        """The active membership covering `day` (and allowing `hub_id`, if given).
+
+        One on a plan still offered wins over one on a withdrawn (deleted) plan.
+        """
+        covering = [
+            membership
+            for membership in self.memberships
+            if membership.covers(day) and (hub_id is None or membership.plan.allows_hub(hub_id))
+        ]
+        current = (membership for membership in covering if not membership.plan.is_deleted)
+        return next(current, covering[0] if covering else None)
 
 
 class RoleGrant(Base):

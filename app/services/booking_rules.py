@@ -108,7 +108,7 @@ def check_shape(
 
 def check_not_past(resource: Resource, start: datetime, end: datetime, now: datetime) -> None:
     """Whole-day bookings may be made until the day ends; timed ones up to one slot late."""
-    late_allowance = timedelta(0 if resource.is_whole_day else resource.slot_minutes)
+    late_allowance = timedelta(minutes=0 if resource.is_whole_day else resource.slot_minutes)
     if end <= now or (not resource.is_whole_day and start + late_allowance <= now):
         raise InThePast("that time has already passed")
 
