@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +20,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
+# Limits are declared on the views; storage comes from RATELIMIT_STORAGE_URI (memory by default,
+# Redis in production so every web process shares the counts).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def configure_sqlite(engine: Engine) -> None:

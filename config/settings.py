@@ -69,6 +69,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         instance_dir=instance_dir,
         env=env.get("RUANG_ENV", "development"),
         mqtt_url=env.get("MQTT_URL") or None,
+        extra=_passthrough(env),
     )
 
 
@@ -91,3 +92,23 @@ def local_secret_key(instance_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+#: Settings handed to Flask as they are (SMTP, rate-limit storage), when set.
+PASSTHROUGH = (
+    "RUANG_SMTP_HOST",
+    "RUANG_SMTP_PORT",
+    "RUANG_SMTP_USERNAME",
+    "RUANG_SMTP_PASSWORD",
+    "RUANG_SMTP_STARTTLS",
+    "RUANG_MAIL_SENDER",
+    "RUANG_LOGIN_LIMIT",
+    "RATELIMIT_STORAGE_URI",
+)
+
+
+def _passthrough(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {key: env[key] for key in PASSTHROUGH if env.get(key)}
+    if "RUANG_SMTP_STARTTLS" in values:
+        values["RUANG_SMTP_STARTTLS"] = values["RUANG_SMTP_STARTTLS"].lower() in {"1", "true", "yes"}
+    return values

@@ -284,7 +284,7 @@ def make_member(session: Session, a_plan: Plan) -> Callable[..., User]:
     ) -> User:
         n = next(counter)
         user = User(
-            email=fields.pop("email", f"member{n}@example.test"),
+            email=fields.pop("email", f"member{n}@example.com"),
             name=fields.pop("name", f"Member {n}"),
             **fields,
         )

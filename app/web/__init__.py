@@ -1,18 +1,41 @@
-"""Server-rendered blueprints, one per audience."""
+"""Server-rendered blueprints, one per audience, and what they share."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
+from app.web.auth import auth
+from app.web.context import init_context
+from app.web.errors import register_error_pages
+from app.web.navigation import init_navigation
 from app.web.public import public
+
+REMEMBER_ME = timedelta(days=14)
 
 
 def register_web(app: Flask) -> None:
-    from app.extensions import db, login_manager
+    from app.extensions import db, limiter, login_manager
+    from app.i18n import init_i18n
     from app.models import User
+
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", REMEMBER_ME)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", REMEMBER_ME)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")  # Redis in production
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and not user.is_suspended else None
 
+    limiter.init_app(app)
+    init_i18n(app)
+    init_context(app)
+    init_navigation(app)
+    register_error_pages(app)
     app.register_blueprint(public)
+    app.register_blueprint(auth)

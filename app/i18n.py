@@ -1,0 +1,65 @@
+"""Language and formatting: Bahasa Indonesia and English; dates and times in the hub's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_time
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.models import Hub
+from app.models.base import require_aware
+from app.money import format_money
+
+SUPPORTED_LOCALES = ("id", "en")
+DEFAULT_LOCALE = "id"
+
+
+def select_locale() -> str:
+    """The member's saved choice, else this browser's choice, else the browser's languages."""
+    if current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def money(amount_minor: int, currency: str = "IDR") -> str:
+    return format_money(amount_minor, currency, current_locale())
+
+
+def hub_time(instant: datetime, hub: Hub, with_zone: bool = True) -> str:
+    """24-hour wall-clock time at the hub, e.g. `09:00 WITA`."""
+    text = format_time(require_aware(instant), "HH:mm", tzinfo=hub.zone, locale=current_locale())
+    return f"{text} {hub.zone_label}" if with_zone else text
+
+
+def hub_date(value: datetime | date, hub: Hub | None = None, style: str = "medium") -> str:
+    """A date in the current language; an instant is first placed in the hub's zone."""
+    if isinstance(value, datetime):
+        value = hub.local_date(value) if hub is not None else value.date()
+    return format_date(value, style, locale=current_locale())
+
+
+def weekday_date(value: date) -> str:
+    """`Senin, 23 Nov 2026` / `Monday, 23 Nov 2026`."""
+    return format_date(value, "EEEE, d MMM y", locale=current_locale())
+
+
+def init_i18n(app: Flask) -> None:
+    from app.extensions import babel
+
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    app.jinja_env.filters.update(
+        money=money, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
+    )
+    app.jinja_env.globals.update(current_locale=current_locale, SUPPORTED_LOCALES=SUPPORTED_LOCALES)

@@ -1,0 +1,160 @@
+"""Member sign-up, email verification, log-in checks and password reset by mailed link.
+
+Mail goes through the injected Mailer; links are built by the caller's `link` function from a
+signed token, so this module knows nothing of URLs or HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import force_locale, gettext
+
+from app.extensions import db
+from app.models import Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.services.accounts import find_user_by_email, hash_password, password_matches
+from app.services.errors import InvalidInput
+from app.services.mail import Mail, Mailer
+from app.services.tokens import InvalidToken, Purpose, TokenSigner
+from app.services.transactions import transaction
+
+#: Version of the personal-data notice (UU PDP 27/2022) a member consents to at sign-up.
+PRIVACY_NOTICE_VERSION = "2026-11"
+
+Link = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    email: str
+    phone: str
+    business_name: str
+    sector: str
+    kecamatan: str
+    password: str
+    consent: bool
+    locale: str | None = None
+    plan_id: int | None = None  # apply for this (subsidised) plan right away
+
+
+def register_member(
+    registration: Registration, mailer: Mailer, signer: TokenSigner, link: Link
+) -> User:
+    """Create an unverified member account and mail the verification link."""
+    if not registration.consent:
+        raise InvalidInput("you must agree to the personal-data notice to sign up")
+    with transaction():
+        if find_user_by_email(registration.email) is not None:
+            raise InvalidInput("an account with this email already exists", field="email")
+        user = User(
+            email=registration.email,
+            name=registration.name.strip(),
+            phone=registration.phone.strip(),
+            business_name=registration.business_name.strip(),
+            sector=registration.sector.strip(),
+            kecamatan=registration.kecamatan.strip(),
+            locale=registration.locale,
+            password_hash=hash_password(registration.password),
+            consent_at=utcnow(),
+            consent_version=PRIVACY_NOTICE_VERSION,
+        )
+        user.roles.append(RoleGrant(role=Role.MEMBER))
+        if registration.plan_id is not None:
+            plan = db.session.get(Plan, registration.plan_id)
+            if plan is None or plan.is_deleted:
+                raise InvalidInput("that plan is not offered", field="plan_id")
+            # Subsidised plans wait for a hub admin's approval; free unsubsidised ones start now.
+            status = (
+                MembershipStatus.PENDING
+                if plan.subsidised or plan.price_minor
+                else MembershipStatus.ACTIVE
+            )
+            user.memberships.append(Membership(plan=plan, starts_on=utcnow().date(), status=status))
+        db.session.add(user)
+    send_verification(user, mailer, signer, link)
+    return user
+
+
+def send_verification(user: User, mailer: Mailer, signer: TokenSigner, link: Link) -> None:
+    token = signer.sign(Purpose.VERIFY_EMAIL, {"u": user.id, "e": user.email})
+    with force_locale(user.locale or "id"):
+        mailer.send(
+            Mail(
+                to=user.email,
+                subject=gettext("Confirm your email for Ruang"),
+                body=gettext(
+                    "Hello %(name)s,\n\nPlease confirm your email address by opening this link "
+                    "(valid for 3 days):\n\n%(link)s\n\nRuang",
+                    name=user.name,
+                    link=link(token),
+                ),
+            )
+        )
+
+
+def verify_email(signer: TokenSigner, token: str) -> User:
+    payload = signer.read(Purpose.VERIFY_EMAIL, token)
+    with transaction():
+        user = db.session.get(User, payload.get("u"))
+        if user is None or user.email != payload.get("e"):
+            raise InvalidToken("this link is not valid")
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None (same work either way)."""
+    user = find_user_by_email(email)
+    if user is None:
+        password_matches(User(email="nobody@invalid", name=""), password)
+        return None
+    return user if password_matches(user, password) else None
+
+
+def request_password_reset(email: str, mailer: Mailer, signer: TokenSigner, link: Link) -> None:
+    """Mail a reset link if the account exists; say nothing either way (no account probing)."""
+    user = find_user_by_email(email)
+    if user is None or user.password_hash is None:
+        return
+    token = signer.sign(Purpose.RESET_PASSWORD, {"u": user.id, "h": _hash_tag(user)})
+    with force_locale(user.locale or "id"):
+        mailer.send(
+            Mail(
+                to=user.email,
+                subject=gettext("Reset your Ruang password"),
+                body=gettext(
+                    "Hello %(name)s,\n\nSomeone asked to reset your password. If it was you, open "
+                    "this link within an hour; it works once:\n\n%(link)s\n\nIf not, ignore this "
+                    "mail.\n\nRuang",
+                    name=user.name,
+                    link=link(token),
+                ),
+            )
+        )
+
+
+def reset_password(signer: TokenSigner, token: str, new_password: str) -> User:
+    """Set a new password. The token names the old password hash, so it works only once."""
+    payload = signer.read(Purpose.RESET_PASSWORD, token)
+    with transaction():
+        user = db.session.get(User, payload.get("u"), with_for_update=True)
+        if user is None or payload.get("h") != _hash_tag(user):
+            raise InvalidToken("this link has already been used or is not valid")
+        user.password_hash = hash_password(new_password)
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()  # they proved they read this mailbox
+    return user
+
+
+def set_locale(user_id: int, locale: str) -> None:
+    with transaction():
+        user = db.session.get(User, user_id)
+        if user is not None:
+            user.locale = locale
+
+
+def _hash_tag(user: User) -> str:
+    return (user.password_hash or "")[-16:]

@@ -1,0 +1,47 @@
+"""Error pages: friendly, translated, never a stack trace; domain errors keep their status."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import DomainError
+from app.web.messages import describe
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _stale_form(error: CSRFError) -> tuple[str, int]:
+        return render_template(
+            "errors/error.html",
+            title=gettext("This form has expired"),
+            message=gettext(
+                "For your safety, forms expire after a while. "
+                "Go back, reload the page and try again."
+            ),
+        ), 400
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> tuple[str, int]:
+        return render_template(
+            "errors/error.html", title=gettext("That did not work"), message=describe(error)
+        ), error.http_status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int]:
+        titles = {
+            403: gettext("You do not have access to this page"),
+            404: gettext("Page not found"),
+            429: gettext("Too many attempts"),
+        }
+        messages = {
+            429: gettext("Please wait a minute before trying again."),
+        }
+        code = error.code or 500
+        return render_template(
+            "errors/error.html",
+            title=titles.get(code, error.name),
+            message=messages.get(code, ""),
+        ), code

@@ -1,0 +1,59 @@
+"""Domain errors in the user's language: the one place that maps an error code to words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext
+
+from app.services.errors import DomainError
+
+Details = dict[str, Any]
+
+MESSAGES: dict[str, Callable[[Details], str]] = {
+    "booking_conflict": lambda d: gettext("Someone else has already booked this at that time."),
+    "buffer_conflict": lambda d: gettext(
+        "This room needs %(minutes)s minutes between bookings.", minutes=d.get("buffer_minutes")
+    ),
+    "one_desk_per_day": lambda d: gettext("You already have a desk booked that day."),
+    "hub_closed": lambda d: gettext("The hub is closed at that time."),
+    "resource_inactive": lambda d: gettext("This cannot be booked at the moment."),
+    "invalid_duration": lambda d: (
+        gettext(
+            "A booking here lasts %(minimum)s to %(maximum)s minutes.",
+            minimum=d["minimum"],
+            maximum=d["maximum"],
+        )
+        if "minimum" in d
+        else gettext("This is booked for the whole opening day.")
+    ),
+    "not_on_slot_boundary": lambda d: gettext(
+        "Bookings here start and end on %(slot)s-minute slots.", slot=d.get("slot_minutes")
+    ),
+    "in_the_past": lambda d: gettext("That time has already passed."),
+    "beyond_advance_window": lambda d: gettext(
+        "Your plan lets you book up to %(days)s days ahead.", days=d.get("advance_days")
+    ),
+    "quota_exceeded": lambda d: gettext("Your plan's monthly allowance for this is used up."),
+    "no_active_membership": lambda d: gettext(
+        "You need an active membership valid at this hub on that day."
+    ),
+    "plan_unavailable": lambda d: gettext(
+        "Your plan is no longer offered; please choose another plan."
+    ),
+    "member_suspended": lambda d: gettext("This account is suspended."),
+    "cancellation_too_late": lambda d: gettext(
+        "It is too late to cancel: cancel at least %(minutes)s minutes before the start.",
+        minutes=d.get("cutoff_minutes"),
+    ),
+    "invalid_transition": lambda d: gettext("This booking cannot be changed that way now."),
+    "not_found": lambda d: gettext("Not found."),
+    "invalid_token": lambda d: gettext("This link is not valid or has expired."),
+}
+
+
+def describe(error: DomainError) -> str:
+    """A translated sentence for `error`; falls back to its English message."""
+    message = MESSAGES.get(error.code)
+    return str(message(error.details)) if message else error.message

@@ -1,0 +1,64 @@
+"""A real SMTP server for tests (aiosmtpd), collecting what the app sends."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class MailCatcher:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    def app_config(self) -> dict[str, Any]:
+        return {
+            "RUANG_SMTP_HOST": "127.0.0.1",
+            "RUANG_SMTP_PORT": self.port,
+            "RUANG_SMTP_STARTTLS": False,
+        }
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message: Message) -> str:
+        part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
+        payload = (part or message).get_payload(decode=True)
+        return payload.decode() if isinstance(payload, bytes) else str(message.get_payload())
+
+    def last_link(self, address: str) -> str:
+        """The first http(s) link in the newest mail to `address`."""
+        messages = self.to(address)
+        assert messages, f"no mail was sent to {address}"
+        match = re.search(r"https?://\S+", self.body(messages[-1]))
+        assert match, "the mail has no link"
+        return match.group(0)
+
+    @classmethod
+    @contextmanager
+    def running(cls) -> Iterator[MailCatcher]:
+        catcher = cls()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            catcher.port = probe.getsockname()[1]
+        controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
+        controller.start()
+        try:
+            yield catcher
+        finally:
+            controller.stop()
