@@ -6,9 +6,12 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.web.admin import admin
 from app.web.auth import auth
 from app.web.context import init_context
 from app.web.errors import register_error_pages
+from app.web.frontdesk import frontdesk
+from app.web.member import member
 from app.web.navigation import init_navigation
 from app.web.public import public
 
@@ -38,4 +41,5 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    app.register_blueprint(auth)
+    for blueprint in (auth, member, frontdesk, admin):
+        app.register_blueprint(blueprint)
