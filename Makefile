@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format typecheck pytest bench clean
+.PHONY: run test lint format typecheck pytest bench screenshots clean
 
 run: $(STAMP)
 	@scripts/run.sh
@@ -25,6 +25,9 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+screenshots: $(STAMP)
+	RUANG_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -q
 
 bench: $(STAMP)
 	@scripts/bench/run_all.sh
