@@ -119,8 +119,17 @@ class Hub(Base):
         closes_day = day if hours.closes > hours.opens else day + timedelta(days=1)
         return self.local_datetime(day, hours.opens), self.local_datetime(closes_day, hours.closes)
 
+    def opening_day(self, instant: datetime) -> date:
+        """The local day whose opening `instant` belongs to: its calendar date, or the day
+        before while that day's opening runs on past midnight (a hub open 18:00-02:00)."""
+        day = self.local_date(instant)
+        previous = self.opening_interval(day - timedelta(days=1))
+        if previous is not None and previous[0] <= instant < previous[1]:
+            return day - timedelta(days=1)
+        return day
+
     def is_open_at(self, instant: datetime) -> bool:
-        interval = self.opening_interval(self.local_date(instant))
+        interval = self.opening_interval(self.opening_day(instant))
         return interval is not None and interval[0] <= instant < interval[1]
 
 

@@ -85,7 +85,7 @@ def floor_day(
     floor = get_or_404(Floor, floor_id)
     hub = floor.hub
     opening = hub.opening_interval(day)
-    day_start, day_end = hub.local_day_bounds(day)
+    day_start, day_end = _day_window(hub, day, opening)
     resources = (
         db.session.execute(
             select(Resource).where(Resource.floor_id == floor_id).order_by(Resource.name)
@@ -123,7 +123,7 @@ def resource_days(
     resource = get_or_404(Resource, resource_id)
     hub = resource.hub
     range_start = hub.local_day_bounds(first)[0]
-    range_end = hub.local_day_bounds(last)[1]
+    range_end = _day_window(hub, last, hub.opening_interval(last))[1]
     held = _held_by_resource(
         select(Booking.resource_id, Booking.member_id, Booking.start_at, Booking.end_at).where(
             Booking.resource_id == resource_id
@@ -134,11 +134,22 @@ def resource_days(
     days = []
     day = first
     while day <= last:
-        bounds = hub.local_day_bounds(day)
+        opening = hub.opening_interval(day)
+        bounds = _day_window(hub, day, opening)
         todays = [h for h in held if h.start < bounds[1] and h.end > bounds[0]]
-        days.append(_resource_day(hub, resource, hub.opening_interval(day), todays, viewer_id, now))
+        days.append(_resource_day(hub, resource, opening, todays, viewer_id, now))
         day += timedelta(days=1)
     return days
+
+
+def _day_window(
+    hub: Hub, day: date, opening: tuple[datetime, datetime] | None
+) -> tuple[datetime, datetime]:
+    """The local calendar day, stretched to the day's opening when it runs past midnight."""
+    day_start, day_end = hub.local_day_bounds(day)
+    if opening is None:
+        return day_start, day_end
+    return min(day_start, opening[0]), max(day_end, opening[1])
 
 
 def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:

@@ -37,7 +37,7 @@ def place_booking(
     member = get_or_404(User, member_id, lock=True)
     resource = get_or_404(Resource, resource_id, lock=True)
     hub = resource.hub
-    day = hub.local_date(start)
+    day = hub.opening_day(start)
 
     rules.check_member(member)
     rules.check_resource(resource)

@@ -8,7 +8,7 @@ another desk that day) are skipped and keep waiting.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -17,6 +17,7 @@ from app.models import (
     Booking,
     BookingSource,
     Resource,
+    User,
     WaitlistEntry,
     WaitlistStatus,
     utcnow,
@@ -34,6 +35,7 @@ def join_waitlist(
     """Wait for a seat on `resource_id` over [start, end). Only a full slot can be waited for."""
     start, end = rules.check_interval(start, end)
     with transaction():
+        member = get_or_404(User, member_id, lock=True)  # member, then resource: as in booking
         resource = get_or_404(Resource, resource_id, lock=True)
         if end <= utcnow():
             raise InvalidInput("that time has already passed")
@@ -44,7 +46,7 @@ def join_waitlist(
             select(func.count())
             .select_from(WaitlistEntry)
             .where(
-                WaitlistEntry.member_id == member_id,
+                WaitlistEntry.member_id == member.id,
                 WaitlistEntry.resource_id == resource.id,
                 WaitlistEntry.start_at == start,
                 WaitlistEntry.status == WaitlistStatus.WAITING,
@@ -53,7 +55,7 @@ def join_waitlist(
         if duplicate:
             raise InvalidInput("you are already on the waitlist for that time")
         entry = WaitlistEntry(
-            member_id=member_id, resource_id=resource.id, start_at=start, end_at=end
+            member_id=member.id, resource_id=resource.id, start_at=start, end_at=end
         )
         db.session.add(entry)
     return entry
@@ -105,7 +107,7 @@ def offer_freed_seat(
                 booking = place_booking(
                     entry.member_id,
                     resource_id,
-                    entry.start_at,
+                    _claimable_start(entry.resource, entry.start_at, now),
                     entry.end_at,
                     source=BookingSource.WAITLIST,
                     now=now,
@@ -116,3 +118,14 @@ def offer_freed_seat(
         entry.booking = booking
         placed.append(booking)
     return placed
+
+
+def _claimable_start(resource: Resource, start: datetime, now: datetime) -> datetime:
+    """Where a waiting member's booking can start: `start`, or for a timed resource whose
+    slot at `start` is over (a no-show found mid-booking), the slot running now."""
+    slot = timedelta(minutes=resource.slot_minutes)
+    if resource.is_whole_day or start + slot > now:
+        return start
+    local = now.astimezone(resource.hub.zone)
+    into_slot = (local.hour * 60 + local.minute) % resource.slot_minutes
+    return (local.replace(second=0, microsecond=0) - timedelta(minutes=into_slot)).astimezone(UTC)
