@@ -31,7 +31,7 @@ def post_routes(app: Flask) -> list[str]:
             continue
         url = rule.rule
         for argument in rule.arguments:
-            converter = type(rule._converters[argument]).__name__.lower()  # noqa: SLF001
+            converter = type(rule._converters[argument]).__name__.lower()
             sample = next((v for k, v in ARGUMENT_SAMPLES.items() if k in converter), "x")
             url = re.sub(rf"<[^>]*{argument}>", sample, url)
         urls.append(url)
