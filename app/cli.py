@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -93,3 +94,63 @@ def release_no_shows_command() -> None:
 
     released = release_no_shows()
     click.echo(f"Released {len(released)} booking(s).")
+
+
+@ruang.command("seed-bulk")
+@click.option("--hubs", default=10, show_default=True, help="Hubs to create.")
+@click.option("--floors-per-hub", default=1, show_default=True, help="Floors in each hub.")
+@click.option(
+    "--resources", default=2000, show_default=True, help="Resources in all, spread over floors."
+)
+@click.option("--members", default=5000, show_default=True, help="Members to create.")
+@click.option("--bookings", default=1_000_000, show_default=True, help="Bookings to create.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
+@click.option(
+    "--around",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Centre day of the bookings (default: today).",
+)
+@click.option("--days", type=int, default=None, help="Spread over this many days (default: fit).")
+@click.option("--occupancy", default=0.9, show_default=True, help="Share of seats booked a day.")
+@with_appcontext
+def seed_bulk_command(
+    hubs: int,
+    floors_per_hub: int,
+    resources: int,
+    members: int,
+    bookings: int,
+    seed: int,
+    around: datetime | None,
+    days: int | None,
+    occupancy: float,
+) -> None:
+    """Load bulk data for benchmarks (into a fresh database): hubs, desks, members, bookings."""
+    from app.seed.bulk import BulkSeedError, BulkSpec, seed_bulk
+
+    spec = BulkSpec(
+        hubs=hubs,
+        floors_per_hub=floors_per_hub,
+        resources=resources,
+        members=members,
+        bookings=bookings,
+        seed=seed,
+        around=around.date() if around else None,
+        days=days,
+        occupancy=occupancy,
+    )
+    try:
+        with click.progressbar(length=bookings, label="Bookings", show_pos=True) as bar:
+            result = seed_bulk(spec, progress=bar.update)
+    except BulkSeedError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Created {len(result.hub_ids)} hubs, {len(result.floor_ids)} floors, "
+        f"{result.resources} resources, {result.members} members and {result.bookings} "
+        f"bookings from {result.first_day} to {result.last_day}."
+    )
+    if result.members < result.seats_per_day:
+        click.echo(
+            f"Note: {result.seats_per_day} seats a day but only {result.members} members, "
+            "so some members hold more than one booking a day."
+        )
