@@ -1,0 +1,1 @@
+"""Code that runs on door hardware: importable without Flask or SQLAlchemy."""
