@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this registers them all."""
 
+from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.bookings import (
@@ -16,8 +17,15 @@ from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
-    "AuditEntry",
+    "AccessEvent",
+    "Direction",
+    "Door",
+    "DoorKind",
+    "Pass",
+    "PassKey",
+    "PassKind",
     "ACTIVE_STATUSES",
+    "AuditEntry",
     "Base",
     "BillingInterval",
     "Booking",
