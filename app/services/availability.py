@@ -218,7 +218,13 @@ def _free_slots(
         minutes=resource.hub.room_buffer_minutes if resource.kind is not ResourceKind.DESK else 0
     )
     free = []
-    slot_start = opening[0]
+    # Slots sit on the same local boundaries the booking rules check (multiples of the slot
+    # length since local midnight), even when the hub opens between two of them.
+    local_open = opening[0].astimezone(resource.hub.zone)
+    past_boundary = (local_open.hour * 60 + local_open.minute) % resource.slot_minutes
+    slot_start = opening[0].replace(second=0, microsecond=0)
+    if past_boundary or opening[0] != slot_start:
+        slot_start += timedelta(minutes=resource.slot_minutes - past_boundary)
     while slot_start + step <= opening[1]:
         slot_end = slot_start + step
         if slot_end > now:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from app.extensions import db
@@ -57,11 +57,12 @@ class SeriesRequest:
 
 
 def preview_series(request: SeriesRequest) -> list[Occurrence]:
-    """What booking the series would do, date by date; nothing is kept."""
+    """What booking the series would do, date by date; nothing is kept (so no booking ids)."""
     try:
-        return _run_series(request, series_id=None)
+        outcomes = _run_series(request, series_id=None)
     finally:
         db.session.rollback()
+    return [replace(occurrence, booking_id=None) for occurrence in outcomes]
 
 
 def book_series(request: SeriesRequest) -> tuple[str, list[Occurrence]]:
