@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.services.pass_keys import Keyring
 from config.settings import engine_options, load_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -40,6 +41,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    app.extensions["ruang.keyring"] = Keyring(
+        Path(app.instance_path) / "pass-keys", app.config.get("RUANG_PASS_SIGNING_KEY")
+    )
 
 
 def _register_blueprints(app: Flask) -> None:

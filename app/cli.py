@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.models import Role, utcnow
 from app.services.errors import DomainError
+from app.services.pass_keys import Keyring
 
 
 @click.group("ruang")
@@ -28,6 +31,10 @@ def seed_demo_command() -> None:
     from app.seed.demo import DEMO_PASSWORD, seed_demo
 
     logins = seed_demo(utcnow().date())
+    from app.services.pass_keys import generate_key, list_keys
+
+    if not list_keys():
+        generate_key(_keyring())
     click.echo("Demo data ready. Log in with password " + click.style(DEMO_PASSWORD, bold=True))
     for login in logins:
         click.echo(f"  {login.email:<28} {login.role:<16} {login.note}")
@@ -154,3 +161,54 @@ def seed_bulk_command(
             f"Note: {result.seats_per_day} seats a day but only {result.members} members, "
             "so some members hold more than one booking a day."
         )
+
+
+@ruang.group("keys")
+def keys() -> None:
+    """Pass signing keys: generate, rotate, list."""
+
+
+def _keyring() -> Keyring:
+    return cast(Keyring, current_app.extensions["ruang.keyring"])
+
+
+@keys.command("generate")
+@with_appcontext
+def keys_generate_command() -> None:
+    """Create a signing key (the first one, or an extra active one)."""
+    from app.services.pass_keys import generate_key
+
+    try:
+        key = generate_key(_keyring())
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Generated pass key {key.id}; private key in {_keyring().key_dir}/{key.id}.key")
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate_command() -> None:
+    """Sign with a new key from now on; old keys keep verifying their passes for a while."""
+    from app.services.pass_keys import RETIRED_KEY_GRACE, rotate_key
+
+    key = rotate_key(_keyring())
+    click.echo(
+        f"Now signing with key {key.id}; retired keys stay valid for {RETIRED_KEY_GRACE.days} days."
+    )
+
+
+@keys.command("list")
+@with_appcontext
+def keys_list_command() -> None:
+    """Every key, whether it is active, and whether this server holds its private half."""
+    from app.services.pass_keys import RETIRED_KEY_GRACE, list_keys
+
+    for key in list_keys():
+        if key.retired_at is None:
+            state = "active"
+        else:
+            state = f"retired {key.retired_at:%Y-%m-%d}, verifies until " + (
+                f"{key.retired_at + RETIRED_KEY_GRACE:%Y-%m-%d}"
+            )
+        held = "private key here" if _keyring().private_key(key.id) else "public only"
+        click.echo(f"  {key.id:>3}  {state:<48} {held}")

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Booking, BookingSource, BookingStatus, Floor, Hub, Resource, utcnow
 from app.services import booking_rules as rules
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
+from app.services.passes import revoke_passes_of
 from app.services.placement import get_or_404, place_booking
 from app.services.transactions import transaction
 from app.services.waitlist import offer_freed_seat
@@ -79,6 +80,7 @@ def cancel_booking(
             )
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
+        revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
         db.session.flush()
         offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
     return booking
