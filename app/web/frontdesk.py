@@ -2,6 +2,196 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from app.models import Hub
+from app.services import frontdesk as desk
+from app.services.errors import DomainError, NotFound
+from app.web.context import me, staff_hub, staff_required
+from app.web.frontdesk_forms import SearchForm, WalkInForm
+from app.web.messages import describe
 
 frontdesk = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
+
+
+@frontdesk.get("/")
+@staff_required
+def index() -> str | Response:
+    """The hubs this user staffs; straight to the hub when there is only one."""
+    hubs = desk.staffed_hubs(me().staff_hub_ids())
+    if len(hubs) == 1:
+        return redirect(url_for("frontdesk.hub", hub_slug=hubs[0].slug))
+    return render_template("frontdesk/index.html", hubs=hubs)
+
+
+@frontdesk.get("/<hub_slug>/")
+@staff_required
+def hub(hub_slug: str) -> str:
+    """Today at the hub: people in, arrivals, no-shows, and the member search."""
+    the_hub = staff_hub(hub_slug)
+    search = SearchForm(request.args)
+    query = (search.q.data or "").strip() if search.validate() else ""
+    today = desk.desk_day(the_hub.id)
+    too_short = 0 < len(query) < desk.MIN_SEARCH_LENGTH
+    matches = desk.search_members(the_hub, query) if query and not too_short else []
+    return render_template(
+        "frontdesk/hub.html",
+        hub=the_hub,
+        today=today,
+        search=search,
+        query=query,
+        too_short=too_short,
+        matches=matches,
+        min_search=desk.MIN_SEARCH_LENGTH,
+        has_real_email=desk.has_real_email,
+    )
+
+
+@frontdesk.post("/<hub_slug>/bookings/<int:booking_id>/check-in")
+@staff_required
+def check_in(hub_slug: str, booking_id: int) -> Response:
+    the_hub = staff_hub(hub_slug)
+    try:
+        booking = desk.check_in_by_staff(booking_id, the_hub.id, me().id)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(describe_for_desk(error), "error")
+    else:
+        flash(gettext("%(name)s is checked in.", name=booking.member.name), "success")
+    return _back_to_hub(the_hub)
+
+
+@frontdesk.post("/<hub_slug>/bookings/<int:booking_id>/check-out")
+@staff_required
+def check_out(hub_slug: str, booking_id: int) -> Response:
+    the_hub = staff_hub(hub_slug)
+    try:
+        booking = desk.check_out_by_staff(booking_id, the_hub.id, me().id)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(describe_for_desk(error), "error")
+    else:
+        flash(gettext("%(name)s is checked out.", name=booking.member.name), "success")
+    return _back_to_hub(the_hub)
+
+
+@frontdesk.post("/<hub_slug>/no-shows/release")
+@staff_required
+def release_no_shows(hub_slug: str) -> Response:
+    the_hub = staff_hub(hub_slug)
+    released = desk.release_no_shows_at(the_hub.id, me().id)
+    if released:
+        flash(gettext("Released %(count)s booking(s) as no-shows.", count=len(released)), "success")
+    else:
+        flash(gettext("Nobody is late past the no-show window."), "info")
+    return _back_to_hub(the_hub)
+
+
+@frontdesk.route("/<hub_slug>/walk-in", methods=["GET", "POST"])
+@staff_required
+def walk_in(hub_slug: str) -> str | Response:
+    """Register a walk-in: account (or the existing one), day pass, and a desk for today."""
+    the_hub = staff_hub(hub_slug)
+    # A search result's "book a desk" link pre-fills the form with the member's details.
+    prefill = {name: request.args[name] for name in _PREFILL if name in request.args}
+    form = WalkInForm(data=prefill)
+    options = desk.walk_in_options(the_hub.id)
+    form.resource_id.choices = [SelectChoice(0, gettext("Choose a desk"))] + [
+        SelectChoice(seat.resource_id, _seat_label(seat)) for seat in options.seats
+    ]
+    if form.validate_on_submit():
+        try:
+            result = desk.register_walk_in(
+                the_hub.id,
+                me().id,
+                desk.WalkIn(
+                    name=form.name.data or "",
+                    phone=form.phone.data or "",
+                    email=form.email.data or "",
+                    business_name=form.business_name.data or "",
+                    sector=form.sector.data or "",
+                    kecamatan=form.kecamatan.data or "",
+                    resource_id=form.resource_id.data or 0,
+                    payment_method=desk.PaymentMethod(form.payment_method.data),
+                    consent=bool(form.consent.data),
+                ),
+            )
+        except DomainError as error:
+            field = getattr(form, str(error.details.get("field", "")), None)
+            (field.errors if field is not None else form.form_errors).append(
+                describe_for_desk(error)
+            )
+        else:
+            flash(_walk_in_done(result), "success")
+            return redirect(url_for("frontdesk.hub", hub_slug=the_hub.slug))
+    return render_template(
+        "frontdesk/walk_in.html",
+        hub=the_hub,
+        form=form,
+        options=options,
+        plan_code=desk.WALK_IN_PLAN_CODE,
+    )
+
+
+_PREFILL = ("name", "email", "phone", "business_name", "sector", "kecamatan")
+
+
+def describe_for_desk(error: DomainError) -> str:
+    """Domain errors worded for staff acting for a member."""
+    if error.code == desk.NoDayPassPlan.code:
+        return gettext(
+            "There is no day-pass plan for this hub. Ask a hub admin to create a plan with the "
+            'code "%(code)s".',
+            code=desk.WALK_IN_PLAN_CODE,
+        )
+    if error.code == "one_desk_per_day":
+        return gettext(
+            "This person already has a desk booked today: find them in today's arrivals."
+        )
+    if error.code == "no_active_membership":
+        return gettext("This person has no membership valid at this hub today.")
+    if error.code == "invalid_transition":
+        return gettext(
+            "This booking cannot be changed that way now (check-in opens an hour before the "
+            "start and closes at its end)."
+        )
+    if error.code == "quota_exceeded":
+        return gettext("This member's plan allowance for desks this month is used up.")
+    return describe(error)
+
+
+def _seat_label(seat: desk.FreeSeat) -> str:
+    if seat.is_pool:
+        return gettext(
+            "%(floor)s · %(name)s (%(count)s seats free)",
+            floor=seat.floor_name,
+            name=seat.name,
+            count=seat.seats_free,
+        )
+    return gettext("%(floor)s · %(name)s", floor=seat.floor_name, name=seat.name)
+
+
+def _walk_in_done(result: desk.WalkInResult) -> str:
+    desk_name = result.booking.resource.name
+    if result.reused_account:
+        return gettext(
+            "%(name)s already had an account, so it was used. %(desk)s is booked for today.",
+            name=result.member.name,
+            desk=desk_name,
+        )
+    return gettext(
+        "%(name)s is registered and %(desk)s is booked for today.",
+        name=result.member.name,
+        desk=desk_name,
+    )
+
+
+def _back_to_hub(hub: Hub) -> Response:
+    """Back to the hub page, keeping the search the action was started from."""
+    query = request.form.get("q", "").strip()[:100]
+    return redirect(url_for("frontdesk.hub", hub_slug=hub.slug, q=query or None))

@@ -1,0 +1,58 @@
+"""Forms for the front desk: the member search box and registering a walk-in."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.services.frontdesk import PaymentMethod
+from app.web.auth_forms import PHONE, SECTORS
+
+PAYMENT_METHODS = [
+    SelectChoice(PaymentMethod.CASH.value, _l("Cash")),
+    SelectChoice(PaymentMethod.QRIS.value, _l("QRIS")),
+    SelectChoice(PaymentMethod.TRANSFER.value, _l("Bank transfer")),
+]
+
+
+class SearchForm(FlaskForm):
+    """A GET form: no CSRF token, so the results page can be bookmarked and reloaded."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name, email or phone"), validators=[Optional(), Length(max=100)])
+
+
+class WalkInForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    phone = TelField(_l("Phone (WhatsApp)"), validators=[DataRequired(), PHONE])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    business_name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=200)])
+    sector = SelectField(_l("Sector"), choices=SECTORS, validators=[DataRequired()])
+    kecamatan = StringField(_l("Kecamatan"), validators=[DataRequired(), Length(max=100)])
+    resource_id = SelectField(
+        _l("Desk for today"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose a free desk."))],
+    )
+    payment_method = RadioField(
+        _l("Day pass paid by"), choices=PAYMENT_METHODS, default=PaymentMethod.CASH.value
+    )
+    consent = BooleanField(
+        _l("The visitor has read the personal-data notice and agrees to it."),
+        validators=[
+            DataRequired(message=_l("The visitor must agree to the personal-data notice."))
+        ],
+    )
