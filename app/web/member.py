@@ -2,6 +2,365 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, time, timedelta
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.models import Hub, Resource
+from app.services import availability, bookings, member_bookings, recurring, usage, waitlist
+from app.services.availability import FloorDay
+from app.services.errors import DomainError, NotFound
+from app.services.member_bookings import BookingWindow
+from app.web.context import me
+from app.web.member_forms import (
+    DeskDayForm,
+    RoomBookingForm,
+    SeriesForm,
+    fill_room_choices,
+    preselect,
+    series_start_times,
+    slot_starts,
+)
+from app.web.messages import describe
 
 member = Blueprint("member", __name__, url_prefix="/m")
+
+#: Smallest tap target on the floor plan, in CSS pixels (WCAG 2.5.8 asks for 24, Material 48).
+TAP_TARGET_PX = 40
+
+STATE_LABELS = {
+    "free": _l("Free"),
+    "taken": _l("Taken"),
+    "mine": _l("Booked by you"),
+    "not_bookable": _l("Not bookable"),
+    "past": _l("Over"),
+}
+STATUS_LABELS = {
+    "confirmed": _l("Confirmed"),
+    "checked_in": _l("Checked in"),
+    "cancelled": _l("Cancelled"),
+    "no_show": _l("No-show"),
+    "completed": _l("Completed"),
+    "waiting": _l("Waiting"),
+    "pending": _l("Awaiting approval"),
+    "active": _l("Active"),
+    "rejected": _l("Rejected"),
+    "suspended": _l("Suspended"),
+}
+KIND_LABELS = {"desk": _l("Desk"), "room": _l("Meeting room"), "space": _l("Event space")}
+
+
+@member.before_request
+def _members_only() -> Any:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    return None
+
+
+@member.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "state_labels": STATE_LABELS,
+        "status_labels": STATUS_LABELS,
+        "kind_labels": KIND_LABELS,
+        "describe_error": describe,
+    }
+
+
+# -- choosing a hub, a day and a desk ----------------------------------------------------------
+
+
+@member.get("/")
+def hubs() -> str:
+    return render_template("member/hubs.html", cities=member_bookings.hubs_by_city())
+
+
+@member.get("/<slug>/")
+def floor(slug: str) -> str:
+    hub = member_bookings.active_hub(slug)
+    window = member_bookings.booking_window(me(), hub)
+    day = _day_in(window)
+    chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=int))
+    view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
+    return render_template(
+        "member/floor.html",
+        hub=hub,
+        floor=chosen,
+        view=view,
+        day=day,
+        window=window,
+        closure=hub.closure_on(day),
+        plan_min_width=_plan_min_width(chosen.plan_width, view) if chosen and view else 0,
+        timelines=member_bookings.floor_timelines(view) if view else {},
+        form=DeskDayForm(),
+    )
+
+
+@member.get("/<slug>/desk/<int:resource_id>")
+def desk(slug: str, resource_id: int) -> str | Response:
+    """The booking sheet of one whole-day resource: book it, or wait for it."""
+    hub = member_bookings.active_hub(slug)
+    resource = member_bookings.resource_at_hub(hub, resource_id)
+    window = member_bookings.booking_window(me(), hub)
+    day = _day_in(window)
+    if not resource.is_whole_day:
+        return redirect(url_for(".room", slug=slug, resource_id=resource_id, day=day))
+    (state,) = availability.resource_days(resource_id, day, day, viewer_id=me().id)
+    return render_template(
+        "member/desk.html",
+        hub=hub,
+        resource=resource,
+        state=state,
+        day=day,
+        window=window,
+        opening=hub.opening_interval(day),
+        form=DeskDayForm(),
+    )
+
+
+@member.post("/<slug>/book")
+def book_desk(slug: str) -> Response:
+    hub = member_bookings.active_hub(slug)
+    form = DeskDayForm()
+    if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
+        flash(gettext("Choose a desk and a date."), "error")
+        return redirect(url_for(".floor", slug=slug))
+    resource = member_bookings.resource_at_hub(hub, form.resource_id.data)
+    try:
+        booking = bookings.book_whole_day(me().id, resource.id, form.day.data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(gettext("Not booked: %(reason)s", reason=describe(error)), "error")
+        return _back_to_floor(hub, resource, form.day.data)
+    flash(gettext("Booked: %(name)s.", name=resource.name), "success")
+    return redirect(url_for(".booking", booking_id=booking.id))
+
+
+@member.post("/<slug>/waitlist")
+def join_waitlist(slug: str) -> Response:
+    hub = member_bookings.active_hub(slug)
+    form = DeskDayForm()
+    if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
+        flash(gettext("Choose a desk and a date."), "error")
+        return redirect(url_for(".floor", slug=slug))
+    resource = member_bookings.resource_at_hub(hub, form.resource_id.data)
+    try:
+        waitlist.join_waitlist_for_day(me().id, resource.id, form.day.data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(gettext("Not added to the waitlist: %(reason)s", reason=describe(error)), "error")
+    else:
+        flash(
+            gettext(
+                "You are on the waitlist for %(name)s. If a seat frees up we book it for you "
+                "and it appears in My bookings.",
+                name=resource.name,
+            ),
+            "success",
+        )
+    return _back_to_floor(hub, resource, form.day.data)
+
+
+# -- rooms -------------------------------------------------------------------------------------
+
+
+@member.route("/<slug>/room/<int:resource_id>", methods=["GET", "POST"])
+def room(slug: str, resource_id: int) -> str | Response:
+    """A room's day: its timeline of slots and a form to book a slot range."""
+    hub = member_bookings.active_hub(slug)
+    resource = member_bookings.resource_at_hub(hub, resource_id)
+    window = member_bookings.booking_window(me(), hub)
+    day = _day_in(window)
+    if resource.is_whole_day:
+        return redirect(url_for(".desk", slug=slug, resource_id=resource_id, day=day))
+    (state,) = availability.resource_days(resource_id, day, day, viewer_id=me().id)
+    opening = hub.opening_interval(day)
+    starts = slot_starts(hub, resource, opening)
+    form = RoomBookingForm()
+    fill_room_choices(form, starts, {slot.start for slot in state.slots}, resource)
+    preselect(form, start=request.args.get("start"), minutes=request.args.get("minutes", type=int))
+    if form.validate_on_submit():
+        start = starts[form.start.data or ""]
+        try:
+            booking = bookings.book(
+                me().id, resource.id, start, start + timedelta(minutes=form.minutes.data or 0)
+            )
+        except NotFound:
+            raise
+        except DomainError as error:
+            form.form_errors.append(describe(error))
+        else:
+            flash(gettext("Booked: %(name)s.", name=resource.name), "success")
+            return redirect(url_for(".booking", booking_id=booking.id))
+    timeline = member_bookings.room_timeline(state, opening, resource.slot_minutes)
+    return render_template(
+        "member/room.html",
+        hub=hub,
+        resource=resource,
+        state=state,
+        day=day,
+        window=window,
+        opening=opening,
+        closure=hub.closure_on(day),
+        timeline=timeline,
+        form=form,
+    )
+
+
+@member.route("/<slug>/room/<int:resource_id>/repeat", methods=["GET", "POST"])
+def room_series(slug: str, resource_id: int) -> str | Response:
+    """A recurring booking: preview which dates are free and which conflict, then confirm."""
+    hub = member_bookings.active_hub(slug)
+    resource = member_bookings.resource_at_hub(hub, resource_id)
+    window = member_bookings.booking_window(me(), hub)
+    day = _day_in(window)
+    if resource.is_whole_day:
+        return redirect(url_for(".desk", slug=slug, resource_id=resource_id, day=day))
+    form = SeriesForm()
+    times = series_start_times(hub, resource, day)
+    fill_room_choices(form, times, set(times.values()), resource)
+    preselect(form, first_day=day, start=request.args.get("start"))
+    preview: list[recurring.Occurrence] | None = None
+    if form.validate_on_submit():
+        series = _series_request(form, hub, resource)
+        try:
+            if request.form.get("confirm"):
+                _, outcomes = recurring.book_series(series)
+                booked = sum(1 for outcome in outcomes if outcome.ok)
+                if booked:
+                    flash(
+                        gettext(
+                            "Booked %(booked)s of %(total)s dates of %(name)s.",
+                            booked=booked,
+                            total=len(outcomes),
+                            name=resource.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".my_bookings"))
+                form.form_errors.append(gettext("None of these dates could be booked."))
+                preview = outcomes
+            else:
+                preview = recurring.preview_series(series)
+        except NotFound:
+            raise
+        except DomainError as error:
+            form.form_errors.append(describe(error))
+    return render_template(
+        "member/series.html",
+        hub=hub,
+        resource=resource,
+        day=day,
+        window=window,
+        form=form,
+        preview=preview,
+    )
+
+
+# -- my bookings and waitlist ------------------------------------------------------------------
+
+
+@member.get("/bookings")
+def my_bookings() -> str:
+    return render_template("member/my_bookings.html", mine=member_bookings.my_bookings(me().id))
+
+
+@member.get("/bookings/<int:booking_id>")
+def booking(booking_id: int) -> str:
+    line = member_bookings.my_booking(me().id, booking_id)
+    return render_template("member/booking.html", line=line)
+
+
+@member.post("/bookings/<int:booking_id>/cancel")
+def cancel_booking(booking_id: int) -> Response:
+    try:
+        cancelled = bookings.cancel_booking(booking_id, member_id=me().id)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(gettext("Not cancelled: %(reason)s", reason=describe(error)), "error")
+    else:
+        flash(gettext("Cancelled: %(name)s.", name=cancelled.resource.name), "success")
+    return redirect(url_for(".my_bookings"))
+
+
+@member.post("/waitlist/<int:entry_id>/leave")
+def leave_waitlist(entry_id: int) -> Response:
+    try:
+        waitlist.leave_waitlist(entry_id, member_id=me().id)
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(describe(error), "error")
+    else:
+        flash(gettext("You left the waitlist."), "success")
+    return redirect(url_for(".my_bookings") + "#waitlist")
+
+
+# -- membership --------------------------------------------------------------------------------
+
+
+@member.get("/membership")
+def membership() -> str:
+    return render_template(
+        "member/membership.html",
+        summary=usage.membership_summary(me().id),
+        day_unit=_days,
+        hour_unit=_hours,
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _day_in(window: BookingWindow) -> date:
+    """The `day` asked for in the query string, kept inside the booking window."""
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return window.today
+    return min(max(day, window.today), window.last)
+
+
+def _days(count: float | None) -> str:
+    number = int(count or 0)
+    return ngettext("%(num)s day", "%(num)s days", number)
+
+
+def _hours(count: float | None) -> str:
+    return gettext("%(hours)s h", hours=format_decimal(count or 0, "#,##0.#", locale=get_locale()))
+
+
+def _back_to_floor(hub: Hub, resource: Resource, day: date) -> Response:
+    return redirect(url_for(".floor", slug=hub.slug, floor=resource.floor_id, day=day))
+
+
+def _plan_min_width(plan_width: int, view: FloorDay) -> int:
+    """How wide (CSS px) the plan must be drawn so the smallest desk is a comfortable tap."""
+    sizes = [min(r.width, r.height) for r in view.resources if r.width > 0 and r.height > 0]
+    if not sizes:
+        return 0
+    return min(round(plan_width * TAP_TARGET_PX / min(sizes)), plan_width * 2)
+
+
+def _series_request(form: SeriesForm, hub: Hub, resource: Resource) -> recurring.SeriesRequest:
+    assert form.first_day.data is not None  # validated: DataRequired
+    start = hub.local_datetime(form.first_day.data, time.fromisoformat(form.start.data or ""))
+    ends_on_date = form.ends.data == "until"
+    return recurring.SeriesRequest(
+        member_id=me().id,
+        resource_id=resource.id,
+        first_start=start,
+        first_end=start + timedelta(minutes=form.minutes.data or 0),
+        frequency=recurring.Frequency(form.frequency.data),
+        until=form.until.data if ends_on_date else None,
+        count=None if ends_on_date else form.count.data,
+    )

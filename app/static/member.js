@@ -1,0 +1,44 @@
+// Member pages, progressive enhancement only: every link and form works without this file.
+(function () {
+  "use strict";
+
+  // A desk tapped on the plan opens a bottom sheet with the same actions as its list entry.
+  var sheet = document.getElementById("sheet");
+  if (sheet && typeof sheet.showModal === "function") {
+    var body = sheet.querySelector(".sheet-body");
+    document.querySelectorAll(".member-plan a[data-sheet]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var item = document.getElementById(link.getAttribute("data-sheet"));
+        if (!item || event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        body.innerHTML = item.innerHTML;
+        sheet.showModal();
+        var first = body.querySelector("button, a");
+        if (first) first.focus();
+      });
+    });
+    sheet.addEventListener("click", function (event) {
+      if (event.target === sheet) sheet.close(); // a tap on the backdrop closes it
+    });
+  }
+
+  // Let the plan shrink to the screen width, or show it at a comfortable tap size.
+  document.querySelectorAll("[data-zoom]").forEach(function (button) {
+    var scroller = document.querySelector("[data-plan]");
+    if (!scroller || scroller.scrollWidth <= scroller.clientWidth + 1) return;
+    var fitLabel = button.textContent;
+    var zoomLabel = button.getAttribute("data-zoom-label") || "+";
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var fit = scroller.classList.toggle("fit");
+      button.textContent = fit ? zoomLabel : fitLabel;
+    });
+  });
+
+  // Changing the date shows that day straight away.
+  document.querySelectorAll("input[data-autosubmit]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (input.value && input.form) input.form.submit();
+    });
+  });
+})();
