@@ -23,6 +23,9 @@ class Role(enum.StrEnum):
 
 STAFF_ROLES = frozenset({Role.FRONTDESK, Role.HUB_ADMIN})
 
+#: Walk-ins registered without an email get a never-delivered placeholder in this domain.
+WALK_IN_EMAIL_DOMAIN = "walk-in.invalid"
+
 
 class UserStatus(enum.StrEnum):
     ACTIVE = "active"
@@ -84,6 +87,10 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def has_real_email(self) -> bool:
+        return not self.email.endswith("@" + WALK_IN_EMAIL_DOMAIN)
 
     @property
     def is_staff(self) -> bool:

@@ -34,7 +34,7 @@ from app.models import (
     utcnow,
 )
 from app.models.bookings import ACTIVE_STATUSES
-from app.services.bookings import CHECK_IN_EARLY
+from app.services.bookings import CHECK_IN_EARLY, mark_checked_in
 from app.services.errors import NotFound
 from app.services.pass_keys import published_keys
 from app.services.transactions import transaction
@@ -130,8 +130,7 @@ def decide_access(
         reason = denied.reason
     granted = reason == Reason.GRANTED
     if granted and ctx.booking is not None and ctx.booking.status is BookingStatus.CONFIRMED:
-        ctx.booking.status = BookingStatus.CHECKED_IN
-        ctx.booking.checked_in_at = now
+        mark_checked_in(ctx.booking, now)  # the first way in today checks the booking in
     event = AccessEvent(
         event_id=event_id,
         hub_id=hub.id,

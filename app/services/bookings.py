@@ -90,13 +90,7 @@ def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
     """Mark the member as arrived: from CHECK_IN_EARLY before the start until the end."""
     with transaction():
         booking = _get_booking(booking_id, member_id)
-        now = utcnow()
-        if booking.status is not BookingStatus.CONFIRMED:
-            raise InvalidTransition(f"a {booking.status.value} booking cannot be checked in")
-        if not booking.start_at - CHECK_IN_EARLY <= now < booking.end_at:
-            raise InvalidTransition("check-in opens an hour before the booking starts")
-        booking.status = BookingStatus.CHECKED_IN
-        booking.checked_in_at = now
+        mark_checked_in(booking, utcnow())
     return booking
 
 
@@ -104,10 +98,7 @@ def complete_booking(booking_id: int, *, member_id: int | None = None) -> Bookin
     """Check out: a checked-in booking is completed."""
     with transaction():
         booking = _get_booking(booking_id, member_id)
-        if booking.status is not BookingStatus.CHECKED_IN:
-            raise InvalidTransition(f"a {booking.status.value} booking cannot be completed")
-        booking.status = BookingStatus.COMPLETED
-        booking.completed_at = utcnow()
+        mark_completed(booking, utcnow())
     return booking
 
 
@@ -117,30 +108,57 @@ def release_no_shows(now: datetime | None = None) -> list[int]:
     Returns the ids released. Safe to run from several workers: rows are locked and re-checked.
     """
     now = now or utcnow()
-    released: list[int] = []
     with transaction():
-        for hub in db.session.scalars(select(Hub).where(Hub.active)).all():
-            deadline = now - timedelta(minutes=hub.no_show_minutes)
-            late = db.session.scalars(
-                select(Booking)
-                .join(Resource, Booking.resource_id == Resource.id)
-                .join(Floor, Resource.floor_id == Floor.id)
-                .where(
-                    Floor.hub_id == hub.id,
-                    Booking.status == BookingStatus.CONFIRMED,
-                    Booking.start_at <= deadline,
-                )
-                .order_by(Booking.start_at)
-                .with_for_update(of=Booking, skip_locked=True)
-            ).all()
-            for booking in late:
-                booking.status = BookingStatus.NO_SHOW
-                released.append(booking.id)
-            db.session.flush()
-            for booking in late:
-                if booking.end_at > now:
-                    offer_freed_seat(booking.resource_id, now, booking.end_at, now)
+        released = [
+            booking.id
+            for hub in db.session.scalars(select(Hub).where(Hub.active)).all()
+            for booking in release_late_bookings(hub, now)
+        ]
     return released
+
+
+# -- transitions inside the caller's transaction (for services that record more with them) --
+
+
+def mark_checked_in(booking: Booking, now: datetime) -> None:
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise InvalidTransition(f"a {booking.status.value} booking cannot be checked in")
+    if not booking.start_at - CHECK_IN_EARLY <= now < booking.end_at:
+        raise InvalidTransition("check-in opens an hour before the booking starts")
+    booking.status = BookingStatus.CHECKED_IN
+    booking.checked_in_at = now
+
+
+def mark_completed(booking: Booking, now: datetime) -> None:
+    if booking.status is not BookingStatus.CHECKED_IN:
+        raise InvalidTransition(f"a {booking.status.value} booking cannot be completed")
+    booking.status = BookingStatus.COMPLETED
+    booking.completed_at = now
+
+
+def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
+    """The hub's bookings not checked in within its no-show window become no_show, and their
+    seats go to the waitlist. Rows being changed by another worker are skipped, not waited for."""
+    deadline = now - timedelta(minutes=hub.no_show_minutes)
+    late = db.session.scalars(
+        select(Booking)
+        .join(Resource, Booking.resource_id == Resource.id)
+        .join(Floor, Resource.floor_id == Floor.id)
+        .where(
+            Floor.hub_id == hub.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.start_at <= deadline,
+        )
+        .order_by(Booking.start_at)
+        .with_for_update(of=Booking, skip_locked=True)
+    ).all()
+    for booking in late:
+        booking.status = BookingStatus.NO_SHOW
+    db.session.flush()
+    for booking in late:
+        if booking.end_at > now:
+            offer_freed_seat(booking.resource_id, now, booking.end_at, now)
+    return list(late)
 
 
 def _get_booking(booking_id: int, member_id: int | None) -> Booking:

@@ -36,22 +36,21 @@ from app.models import (
     utcnow,
 )
 from app.models.bookings import MAX_BOOKING_LENGTH
+from app.models.members import WALK_IN_EMAIL_DOMAIN
 from app.models.plans import plan_hubs
 from app.services import audit
 from app.services import booking_rules as rules
 from app.services.accounts import find_user_by_email
 from app.services.availability import SeatState, floor_day
-from app.services.bookings import CHECK_IN_EARLY
-from app.services.errors import DomainError, Forbidden, InvalidInput, InvalidTransition, NotFound
+from app.services.bookings import mark_checked_in, mark_completed, release_late_bookings
+from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.services.placement import get_or_404, place_booking
 from app.services.registration import PRIVACY_NOTICE_VERSION
 from app.services.transactions import transaction
-from app.services.waitlist import offer_freed_seat
 
 #: The plan sold to walk-ins; hub admins create it (the demo seed does).
 WALK_IN_PLAN_CODE = "day-pass"
 #: Walk-ins who give no email get a unique address here: `.invalid` never delivers (RFC 2606).
-WALK_IN_EMAIL_DOMAIN = "walk-in.invalid"
 MIN_SEARCH_LENGTH = 2
 SEARCH_LIMIT = 20
 
@@ -193,7 +192,7 @@ def check_in_by_staff(booking_id: int, hub_id: int, staff_id: int) -> Booking:
         _require_staff(staff_id, hub_id)
         booking = _hub_booking(booking_id, hub_id)
         before = audit.snapshot(booking, BOOKING_FIELDS)
-        _mark_checked_in(booking, utcnow())
+        mark_checked_in(booking, utcnow())
         audit.record(
             "check_in",
             booking,
@@ -211,7 +210,7 @@ def check_out_by_staff(booking_id: int, hub_id: int, staff_id: int) -> Booking:
         _require_staff(staff_id, hub_id)
         booking = _hub_booking(booking_id, hub_id)
         before = audit.snapshot(booking, BOOKING_FIELDS)
-        _mark_completed(booking, utcnow())
+        mark_completed(booking, utcnow())
         audit.record(
             "check_out",
             booking,
@@ -231,29 +230,17 @@ def release_no_shows_at(hub_id: int, staff_id: int, now: datetime | None = None)
     with transaction():
         _require_staff(staff_id, hub_id)
         hub = get_or_404(Hub, hub_id)
-        deadline = now - timedelta(minutes=hub.no_show_minutes)
-        late = db.session.scalars(
-            _at_hub(select(Booking), hub.id)
-            .where(Booking.status == BookingStatus.CONFIRMED, Booking.start_at <= deadline)
-            .order_by(Booking.start_at)
-            .with_for_update(of=Booking, skip_locked=True)
-        ).all()
-        for booking in late:
-            before = audit.snapshot(booking, BOOKING_FIELDS)
-            booking.status = BookingStatus.NO_SHOW
+        for booking in release_late_bookings(hub, now):
+            after = audit.snapshot(booking, BOOKING_FIELDS)
             audit.record(
                 "no_show_released",
                 booking,
                 actor_id=staff_id,
                 hub_id=hub.id,
-                before=before,
-                after=audit.snapshot(booking, BOOKING_FIELDS),
+                before={**after, "status": BookingStatus.CONFIRMED.value},
+                after=after,
             )
             released.append(booking.id)
-        db.session.flush()
-        for booking in late:
-            if booking.end_at > now:
-                offer_freed_seat(booking.resource_id, now, booking.end_at, now)
     return released
 
 
@@ -371,7 +358,7 @@ def register_walk_in(
 
 def has_real_email(user: User) -> bool:
     """False for walk-ins registered without an email (their address is a placeholder)."""
-    return not user.email.endswith("@" + WALK_IN_EMAIL_DOMAIN)
+    return user.has_real_email
 
 
 def national_number(phone: str) -> str:
@@ -406,25 +393,6 @@ def _hub_booking(booking_id: int, hub_id: int) -> Booking:
     if booking.resource.floor.hub_id != hub_id:
         raise NotFound("no such booking at this hub", id=booking_id)
     return booking
-
-
-# The two transitions below follow bookings.check_in and bookings.complete_booking exactly; they
-# are here only because those functions own their transaction and the audit entry must commit
-# with the change. They move into bookings.py once it exposes its transitions without one.
-def _mark_checked_in(booking: Booking, now: datetime) -> None:
-    if booking.status is not BookingStatus.CONFIRMED:
-        raise InvalidTransition(f"a {booking.status.value} booking cannot be checked in")
-    if not booking.start_at - CHECK_IN_EARLY <= now < booking.end_at:
-        raise InvalidTransition("check-in opens an hour before the booking starts")
-    booking.status = BookingStatus.CHECKED_IN
-    booking.checked_in_at = now
-
-
-def _mark_completed(booking: Booking, now: datetime) -> None:
-    if booking.status is not BookingStatus.CHECKED_IN:
-        raise InvalidTransition(f"a {booking.status.value} booking cannot be completed")
-    booking.status = BookingStatus.COMPLETED
-    booking.completed_at = now
 
 
 def _matches(text: str) -> ColumnElement[bool]:

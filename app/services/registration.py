@@ -117,8 +117,8 @@ def authenticate(email: str, password: str) -> User | None:
 def request_password_reset(email: str, mailer: Mailer, signer: TokenSigner, link: Link) -> None:
     """Mail a reset link if the account exists; say nothing either way (no account probing)."""
     user = find_user_by_email(email)
-    if user is None or user.password_hash is None:
-        return
+    if user is None or not user.has_real_email:
+        return  # walk-ins without a password may set one here: the link proves the mailbox
     token = signer.sign(Purpose.RESET_PASSWORD, {"u": user.id, "h": _hash_tag(user)})
     with force_locale(user.locale or "id"):
         mailer.send(

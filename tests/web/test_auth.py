@@ -82,3 +82,28 @@ def test_wrong_password(client, a_member, login) -> None:
     client.post("/logout")
     response = client.post("/login", data={"email": a_member.email, "password": "wrong-password"})
     assert "Wrong email or password" in response.text
+
+
+def test_walk_in_without_password_can_set_one_by_mail(client, outbox, make_member) -> None:
+    walk_in = make_member(email="walkin@example.com")
+    assert walk_in.password_hash is None
+    client.post("/password/forgot", data={"email": walk_in.email})
+    link = path_of(outbox.last_link(walk_in.email))
+    assert (
+        client.post(link, data={"password": "first-pass-1", "confirm": "first-pass-1"}).status_code
+        == 302
+    )
+    response = client.post("/login", data={"email": walk_in.email, "password": "first-pass-1"})
+    assert response.status_code == 302
+
+
+def test_placeholder_walk_in_address_gets_no_mail(app, outbox, make_member) -> None:
+    from app.services.registration import request_password_reset
+    from app.web.context import external_link, mailer, signer
+
+    walk_in = make_member(email="walk-in-abc@walk-in.invalid")
+    with app.test_request_context():
+        request_password_reset(
+            walk_in.email, mailer(), signer(), external_link("auth.reset_password")
+        )
+    assert outbox.messages == []
