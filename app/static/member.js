@@ -12,6 +12,7 @@
         if (!item || event.ctrlKey || event.metaKey || event.shiftKey) return;
         event.preventDefault();
         body.innerHTML = item.innerHTML;
+        sheet.setAttribute("aria-label", link.getAttribute("aria-label") || "");
         sheet.showModal();
         var first = body.querySelector("button, a");
         if (first) first.focus();

@@ -119,7 +119,7 @@ def test_plan_is_wide_enough_for_fingers(clock, client, login, siti, a_hub, make
     login(siti)
     page = client.get(f"/m/{a_hub.slug}/").text
     # 40 px for the 40-unit side of the smallest desk: the 1000-unit plan is drawn 1000 px wide.
-    assert "min-width: 1000px" in page
+    assert "--plan-min-width: 1000px" in page
 
 
 def test_default_day_is_today_in_the_hubs_zone(clock, client, login, siti, make_hub):
