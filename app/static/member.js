@@ -26,7 +26,8 @@
   // Let the plan shrink to the screen width, or show it at a comfortable tap size.
   document.querySelectorAll("[data-zoom]").forEach(function (button) {
     var scroller = document.querySelector("[data-plan]");
-    if (!scroller || scroller.scrollWidth <= scroller.clientWidth + 1) return;
+    var plan = scroller && scroller.querySelector("svg");
+    if (!plan || plan.getBoundingClientRect().width <= scroller.clientWidth + 1) return;
     var fitLabel = button.textContent;
     var zoomLabel = button.getAttribute("data-zoom-label") || "+";
     button.hidden = false;
