@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.services.accounts import configure_password_hashing
 from app.services.pass_keys import Keyring
 from config.settings import engine_options, load_settings
 
@@ -41,6 +42,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    if "RUANG_ARGON2_MEMORY_KIB" in app.config:
+        configure_password_hashing(
+            int(app.config.get("RUANG_ARGON2_TIME_COST", 1)),
+            int(app.config["RUANG_ARGON2_MEMORY_KIB"]),
+        )
     app.extensions["ruang.keyring"] = Keyring(
         Path(app.instance_path) / "pass-keys", app.config.get("RUANG_PASS_SIGNING_KEY")
     )

@@ -58,6 +58,9 @@ def make_test_app(database_url: str, instance_dir: Path, **config: Any) -> Flask
             "RATELIMIT_STORAGE_URI": "memory://",  # explicit, so Flask-Limiter does not warn
             # Forms are tested without CSRF tokens; tests/web/test_security.py turns it on.
             "WTF_CSRF_ENABLED": False,
+            # argon2id still, at a cost that keeps hundreds of logins fast.
+            "RUANG_ARGON2_TIME_COST": 1,
+            "RUANG_ARGON2_MEMORY_KIB": 1024,
             **config,
         },
         environ={"RUANG_INSTANCE_DIR": str(instance_dir), "SECRET_KEY": "test-secret"},
@@ -133,8 +136,7 @@ def client(app: Flask, session: Session) -> Iterator[FlaskClient]:
     from app.extensions import limiter
 
     limiter.reset()
-    with app.test_request_context():
-        yield app.test_client()
+    yield app.test_client()
 
 
 TEST_PASSWORD = "correct horse battery"

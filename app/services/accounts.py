@@ -11,8 +11,15 @@ from app.models import Hub, Role, RoleGrant, User
 from app.services.errors import InvalidInput, NotFound
 from app.services.transactions import transaction
 
-# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (64 MiB, 3 passes).
 _hasher = PasswordHasher()
+
+
+def configure_password_hashing(time_cost: int, memory_kib: int) -> None:
+    """Set argon2id's cost (tests use a cheap one; production keeps the defaults)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
 
 MIN_PASSWORD_LENGTH = 8
 
