@@ -8,6 +8,8 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.models import Role
+
 # (endpoint, label, who sees it)
 MENU = [
     ("member.hubs", _l("Book"), "member"),
@@ -29,16 +31,16 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     user = current_user
-    admin = user.is_programme_admin or (
-        bool(user.staff_hub_ids()) and any(g.role.value == "hub_admin" for g in user.roles)
-    )
+    admin = any(grant.role in (Role.HUB_ADMIN, Role.PROGRAMME_ADMIN) for grant in user.roles)
     allowed = {"member": True, "staff": user.is_staff, "admin": admin}
-    items = []
-    for endpoint, label, audience in MENU:
-        if allowed[audience] and endpoint in current_app.view_functions:
-            url = url_for(endpoint)
-            items.append(NavItem(url, str(label), request.path.startswith(url)))
-    return items
+    links = [
+        (url_for(endpoint), str(label))
+        for endpoint, label, audience in MENU
+        if allowed[audience] and endpoint in current_app.view_functions
+    ]
+    # The current page belongs to the item with the longest URL it starts with.
+    current = max((url for url, _ in links if request.path.startswith(url)), key=len, default=None)
+    return [NavItem(url, label, url == current) for url, label in links]
 
 
 def init_navigation(app: Flask) -> None:
