@@ -13,6 +13,7 @@ from app.web.errors import register_error_pages
 from app.web.frontdesk import frontdesk
 from app.web.member import member
 from app.web.navigation import init_navigation
+from app.web.passes import passes
 from app.web.public import public
 
 REMEMBER_ME = timedelta(days=14)
@@ -41,5 +42,5 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, frontdesk, admin):
+    for blueprint in (auth, member, passes, frontdesk, admin):
         app.register_blueprint(blueprint)

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.models import Hub, User
 from app.services.mail import Mailer, mailer_from_config
+from app.services.pass_keys import Keyring
 from app.services.tokens import TokenSigner
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,6 +29,11 @@ def mailer() -> Mailer:
 
 def signer() -> TokenSigner:
     return cast(TokenSigner, current_app.extensions["ruang.signer"])
+
+
+def keyring() -> Keyring:
+    """Where the pass signing keys are (app.services.pass_keys)."""
+    return cast(Keyring, current_app.extensions["ruang.keyring"])
 
 
 def external_link(endpoint: str) -> Callable[[str], str]:

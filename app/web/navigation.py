@@ -15,6 +15,7 @@ MENU = [
     ("member.hubs", _l("Book"), "member"),
     ("member.my_bookings", _l("My bookings"), "member"),
     ("member.membership", _l("Membership"), "member"),
+    ("passes.my_pass", _l("My pass"), "member"),
     ("frontdesk.index", _l("Front desk"), "staff"),
     ("admin.index", _l("Admin"), "admin"),
 ]
