@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -188,31 +189,29 @@ def search_members(hub: Hub, text: str, now: datetime | None = None) -> list[Mem
 
 def check_in_by_staff(booking_id: int, hub_id: int, staff_id: int) -> Booking:
     """Check a member in by hand. The booking must belong to the staff member's hub."""
-    with transaction():
-        _require_staff(staff_id, hub_id)
-        booking = _hub_booking(booking_id, hub_id)
-        before = audit.snapshot(booking, BOOKING_FIELDS)
-        mark_checked_in(booking, utcnow())
-        audit.record(
-            "check_in",
-            booking,
-            actor_id=staff_id,
-            hub_id=hub_id,
-            before=before,
-            after=audit.snapshot(booking, BOOKING_FIELDS),
-        )
-    return booking
+    return _staff_transition("check_in", mark_checked_in, booking_id, hub_id, staff_id)
 
 
 def check_out_by_staff(booking_id: int, hub_id: int, staff_id: int) -> Booking:
     """Check a member out by hand: their checked-in booking is completed."""
+    return _staff_transition("check_out", mark_completed, booking_id, hub_id, staff_id)
+
+
+def _staff_transition(
+    action: str,
+    transition: Callable[[Booking, datetime], None],
+    booking_id: int,
+    hub_id: int,
+    staff_id: int,
+) -> Booking:
+    """Apply a booking transition for staff, audited in the same transaction."""
     with transaction():
         _require_staff(staff_id, hub_id)
         booking = _hub_booking(booking_id, hub_id)
         before = audit.snapshot(booking, BOOKING_FIELDS)
-        mark_completed(booking, utcnow())
+        transition(booking, utcnow())
         audit.record(
-            "check_out",
+            action,
             booking,
             actor_id=staff_id,
             hub_id=hub_id,
