@@ -212,3 +212,23 @@ def keys_list_command() -> None:
             )
         held = "private key here" if _keyring().private_key(key.id) else "public only"
         click.echo(f"  {key.id:>3}  {state:<48} {held}")
+
+
+@ruang.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the timed jobs (no-show release) until interrupted."""
+    import signal
+    import threading
+
+    from app.worker import JOBS, run_worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(
+        "Worker running: " + ", ".join(f"{job.name} every {job.every_seconds:g}s" for job in JOBS)
+    )
+    try:
+        run_worker(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        stop.set()
