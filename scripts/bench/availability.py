@@ -22,6 +22,7 @@ Usage: .venv/bin/python scripts/bench/availability.py [--backends sqlite,postgre
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -140,10 +141,12 @@ def _measure(backend: str, layout: str, size: int, args: argparse.Namespace) -> 
     db.session.remove()
 
     rows = len(db.session.execute(stmt).all())
+    load_before = os.getloadavg()[0]
     query = _time_query(stmt, args)
     raw = _time_sql(sql, params, args)
     db.session.remove()
     service = _time_service(floor_id, day, args)
+    load_after = os.getloadavg()[0]
     plan = _explain(backend, sql, params)
     db.session.remove()
     return {
@@ -157,6 +160,8 @@ def _measure(backend: str, layout: str, size: int, args: argparse.Namespace) -> 
         "day": day.isoformat(),
         "window": [loaded.first_day.isoformat(), loaded.last_day.isoformat()],
         "load_seconds": round(load_s, 1),
+        # The machine is shared: the 1-minute load average around the timed runs (2 cores).
+        "loadavg_1m": [round(load_before, 2), round(load_after, 2)],
         "query_ms": summarise_ms(query),
         "sql_ms": summarise_ms(raw),
         "service_ms": summarise_ms(service),
@@ -262,7 +267,8 @@ def _print_one(result: dict[str, Any]) -> None:
         f"loaded in {result['load_seconds']} s (window {result['window'][0]}…"
         f"{result['window'][1]}); floor {result['floor_id']} holds "
         f"{result['resources_on_floor']} resources, day {result['day']}: "
-        f"{result['rows_returned']} active bookings"
+        f"{result['rows_returned']} active bookings; load average "
+        f"{result['loadavg_1m'][0]} -> {result['loadavg_1m'][1]}"
     )
     print_table(
         ["measure", "p50 ms", "p95 ms", "p99 ms", "max ms", "mean ms"],

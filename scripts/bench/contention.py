@@ -1,7 +1,8 @@
 """Benchmark: 50 members try to book the same desk for the same day at the same moment.
 
 Each attempt runs in its own thread with its own app context, so its own session and
-database connection (the pool is sized so that no thread waits for one). A barrier releases
+database connection (the pool is sized so that no thread waits for one, and the connections
+are opened before the first round). A barrier releases
 them together. Each repetition books a different day of the same desk, so every round starts
 from a free desk. Expected per round: 1 success, 49 conflicts, 0 errors, and exactly one
 active booking of the desk that day in the database afterwards.
@@ -34,6 +35,7 @@ from benchlib import (
 )
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import (
@@ -118,6 +120,7 @@ def _run_backend(backend: str, args: argparse.Namespace, pg_url: str) -> dict[st
         try:
             with app.app_context():
                 setup = _setup(args.threads)
+                _open_connections(args.threads)
             print(f"\n## {backend}: {args.threads} threads x {args.rounds} rounds on one desk")
             rounds = [
                 _round(app, setup, setup.first_day + timedelta(days=n), n + 1)
@@ -182,6 +185,28 @@ def _setup(members: int) -> Setup:
         db.session.flush()
         setup = Setup(desk.id, [u.id for u in users], hub.today() + timedelta(days=1))
     return setup
+
+
+def _open_connections(count: int) -> None:
+    """Open every thread's connection before the first round and keep them in the pool.
+
+    The PostgreSQL server is shared (max_connections 100) with other test runs; connecting
+    up front, retrying while it is full, keeps "too many clients" out of the rounds, and the
+    rounds then time booking rather than connecting.
+    """
+    connections = []
+    deadline = clock.monotonic() + 120
+    try:
+        while len(connections) < count:
+            try:
+                connections.append(db.engine.connect())
+            except OperationalError:
+                if clock.monotonic() > deadline:
+                    raise
+                clock.sleep(0.5)
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def _round(app: Flask, setup: Setup, day: date, number: int) -> dict[str, Any]:
