@@ -111,5 +111,6 @@ PASSTHROUGH = (
 def _passthrough(env: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {key: env[key] for key in PASSTHROUGH if env.get(key)}
     if "RUANG_SMTP_STARTTLS" in values:
-        values["RUANG_SMTP_STARTTLS"] = values["RUANG_SMTP_STARTTLS"].lower() in {"1", "true", "yes"}
+        starttls = values["RUANG_SMTP_STARTTLS"].lower()
+        values["RUANG_SMTP_STARTTLS"] = starttls in {"1", "true", "yes"}
     return values

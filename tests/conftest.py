@@ -132,11 +132,11 @@ def session(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app: Flask, session: Session) -> Iterator[FlaskClient]:
+def client(app: Flask, session: Session) -> FlaskClient:
     from app.extensions import limiter
 
     limiter.reset()
-    yield app.test_client()
+    return app.test_client()
 
 
 TEST_PASSWORD = "correct horse battery"

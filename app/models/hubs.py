@@ -58,7 +58,7 @@ class Hub(Base):
     room_buffer_minutes: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped whenever a pass that could open this hub is revoked; readers compare versions.
-    revocation_version: Mapped[int] = mapped_column(default=0)
+    revocation_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     opening_hours: Mapped[list[OpeningHours]] = relationship(

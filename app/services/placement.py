@@ -74,7 +74,9 @@ def place_booking(
 
 def get_or_404(model: type[M], ident: int, *, lock: bool = False) -> M:
     """The row with primary key `ident` (locked FOR UPDATE if asked), or NotFound."""
-    obj = db.session.get(model, ident, with_for_update=lock)
+    # FOR NO KEY UPDATE: serialises writers of the row without blocking inserts that merely
+    # refer to it (a foreign key check takes KEY SHARE), which avoids lock-order deadlocks.
+    obj = db.session.get(model, ident, with_for_update={"key_share": True} if lock else None)
     if obj is None:
         raise NotFound(f"no such {model.__name__.lower()}", id=ident)
     return obj

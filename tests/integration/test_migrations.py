@@ -44,12 +44,6 @@ CORE_TABLES = {
     "waitlist_entries",
 }
 
-SQLITE_FK_CASCADE_ON_BATCH = (
-    "migrations/env.py runs batch migrations on SQLite with PRAGMA foreign_keys=ON, so a batch "
-    "table rebuild (DROP TABLE users) fires ON DELETE CASCADE and silently deletes the rows that "
-    "reference it: memberships, role grants, bookings"
-)
-
 
 @pytest.fixture(params=BACKENDS)
 def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
@@ -170,9 +164,7 @@ def test_models_and_migrated_schema_agree(migrated: Flask) -> None:
 @pytest.mark.parametrize(
     "migrated",
     [
-        pytest.param(
-            "sqlite", marks=pytest.mark.xfail(strict=True, reason=SQLITE_FK_CASCADE_ON_BATCH)
-        ),
+        "sqlite",
         "postgresql",
     ],
     indirect=True,
