@@ -32,6 +32,7 @@ from app.models import (
     UserStatus,
 )
 from app.models.plans import plan_hubs
+from app.services import passes
 from app.services.accounts import find_user_by_email
 from app.services.audit import record, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
@@ -160,8 +161,9 @@ def _mail_decision(membership: Membership, mailer: Mailer) -> None:
 
 
 def set_suspended(actor: User, user_id: int, *, suspended: bool, hub_id: int | None) -> User:
-    """Suspend or reactivate a member's account. A hub admin may do it only to plain members
-    of their hub; staff accounts are left to programme admins; nobody suspends themselves."""
+    """Suspend or reactivate a member's account; suspending revokes their passes. A hub admin
+    may do it only to plain members of their hub; staff accounts are left to programme admins;
+    nobody suspends themselves."""
     _require_acting(actor, hub_id)
     with transaction():
         user = db.session.get(User, user_id)
@@ -175,6 +177,8 @@ def set_suspended(actor: User, user_id: int, *, suspended: bool, hub_id: int | N
         if user.status is not status:
             before = snapshot(user, ("email", "status"))
             user.status = status
+            if suspended:  # their passes stop opening doors, offline readers included
+                passes.revoke_passes_of(member_id=user.id, reason="member suspended")
             record(
                 "member.suspend" if suspended else "member.reactivate",
                 user,

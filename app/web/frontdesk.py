@@ -1,18 +1,23 @@
-"""Front-desk pages (staff, only for their hubs): arrivals, search, check-in and out, walk-ins."""
+"""Front-desk pages (staff, only for their hubs): pass scanning, arrivals, search, check-in and
+out, walk-ins, access events."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub
 from app.services import frontdesk as desk
+from app.services import pass_pages
 from app.services.errors import DomainError, NotFound
 from app.web.context import me, staff_hub, staff_required
-from app.web.frontdesk_forms import SearchForm, WalkInForm
-from app.web.messages import describe
+from app.web.frontdesk_forms import EventFilterForm, ScanForm, SearchForm, WalkInForm
+from app.web.messages import ACCESS_REASONS, describe, describe_access
+from app.web.passes import clock_time
 
 frontdesk = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
 
@@ -27,11 +32,42 @@ def index() -> str | Response:
     return render_template("frontdesk/index.html", hubs=hubs)
 
 
+@frontdesk.context_processor
+def _helpers() -> dict[str, object]:
+    return {"describe_access": describe_access, "clock_time": clock_time}
+
+
 @frontdesk.get("/<hub_slug>/")
 @staff_required
 def hub(hub_slug: str) -> str:
-    """Today at the hub: people in, arrivals, no-shows, and the member search."""
+    """Today at the hub: the scan box, people in, arrivals, no-shows, and the member search."""
+    return _hub_page(staff_hub(hub_slug), ScanForm(formdata=None))
+
+
+@frontdesk.post("/<hub_slug>/scan")
+@staff_required
+def scan(hub_slug: str) -> str | Response:
+    """A pass shown at the desk (USB scanner, webcam or typed): decide and show the verdict.
+
+    Without JavaScript the whole hub page comes back with the verdict; frontdesk-scan.js asks
+    for JSON and swaps in the verdict only, so the next person can be scanned at once."""
     the_hub = staff_hub(hub_slug)
+    form = ScanForm()
+    result = None
+    if form.validate_on_submit():
+        result = pass_pages.scan_at_desk(the_hub.id, me().id, form.token.data or "")
+    form.token.data = ""  # cleared for the next person
+    if request.accept_mimetypes.best == "application/json":
+        verdict = render_template("frontdesk/_verdict.html", hub=the_hub, scan=result, form=form)
+        return jsonify(
+            html=verdict, granted=result.decision.granted if result is not None else None
+        )
+    return _hub_page(the_hub, form, result)
+
+
+def _hub_page(
+    the_hub: Hub, scan_form: ScanForm, scan_result: pass_pages.DeskScan | None = None
+) -> str:
     search = SearchForm(request.args)
     query = (search.q.data or "").strip() if search.validate() else ""
     today = desk.desk_day(the_hub.id)
@@ -40,6 +76,8 @@ def hub(hub_slug: str) -> str:
     return render_template(
         "frontdesk/hub.html",
         hub=the_hub,
+        scan_form=scan_form,
+        scan=scan_result,
         today=today,
         search=search,
         query=query,
@@ -135,6 +173,35 @@ def walk_in(hub_slug: str) -> str | Response:
         form=form,
         options=options,
         plan_code=desk.WALK_IN_PLAN_CODE,
+    )
+
+
+@frontdesk.get("/<hub_slug>/events")
+@staff_required
+def events(hub_slug: str) -> str:
+    """Access events of a hub-local day, filtered by outcome and reason."""
+    the_hub = staff_hub(hub_slug)
+    form = EventFilterForm(request.args)
+    form.reason.choices = [SelectChoice("", gettext("Any reason"))] + [
+        SelectChoice(code, describe_access(code)) for code in ACCESS_REASONS if code != "granted"
+    ]
+    valid = form.validate()
+    day: date = (form.day.data if valid else None) or the_hub.today()
+    outcome = form.outcome.data if valid else ""
+    which = pass_pages.EventFilter(
+        day=day,
+        granted={"granted": True, "refused": False}.get(outcome or ""),
+        reason=(form.reason.data or "") if valid else "",
+    )
+    if form.day.data is None:
+        form.day.data = day
+    return render_template(
+        "frontdesk/events.html",
+        hub=the_hub,
+        form=form,
+        day=day,
+        lines=pass_pages.access_events(the_hub.id, which),
+        limit=pass_pages.EVENT_LIMIT,
     )
 
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     RadioField,
     SearchField,
@@ -56,3 +57,35 @@ class WalkInForm(FlaskForm):
             DataRequired(message=_l("The visitor must agree to the personal-data notice."))
         ],
     )
+
+
+class ScanForm(FlaskForm):
+    """The scan box: a USB scanner types the code and presses Enter; the webcam fills it in."""
+
+    token = StringField(
+        _l("Pass code"),
+        validators=[
+            DataRequired(message=_l("Scan a pass, or type its code.")),
+            Length(max=500, message=_l("That is too long to be a pass code.")),
+        ],
+    )
+
+
+class EventFilterForm(FlaskForm):
+    """A GET form over the access events: a day, granted or refused, a reason."""
+
+    class Meta:
+        csrf = False
+
+    day = DateField(_l("Day"), validators=[Optional()])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("granted", _l("Granted")),
+            SelectChoice("refused", _l("Refused")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    reason = SelectField(_l("Reason"), default="", validators=[Optional()])

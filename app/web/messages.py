@@ -50,6 +50,30 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "invalid_transition": lambda d: gettext("This booking cannot be changed that way now."),
     "not_found": lambda d: gettext("Not found."),
     "invalid_token": lambda d: gettext("This link is not valid or has expired."),
+    "pass_unavailable": lambda d: gettext("This booking is cancelled or over, so it has no pass."),
+    "no_email_address": lambda d: gettext("This account has no email address to send it to."),
+}
+
+#: Access decisions in words, for the front desk and the access-event list (app.services.access
+#: Reason codes; devices.passcode rejections share the first five).
+ACCESS_REASONS: dict[str, Callable[[], str]] = {
+    "granted": lambda: gettext("Welcome in"),
+    "bad_format": lambda: gettext("This is not a Ruang pass (or it was misread): scan it again."),
+    "unknown_key": lambda: gettext("This pass was signed with a key this hub does not know."),
+    "bad_signature": lambda: gettext("Forged or damaged pass: the signature does not match."),
+    "not_yet_valid": lambda: gettext("This pass is not valid yet."),
+    "expired": lambda: gettext("This code has expired: ask for a fresh code on the pass page."),
+    "replayed": lambda: gettext(
+        "This code was already used: ask for the live code on the phone, not a screenshot."
+    ),
+    "revoked": lambda: gettext("This pass has been revoked (cancelled booking or lost phone)."),
+    "wrong_hub": lambda: gettext("This pass is for another hub."),
+    "member_suspended": lambda: gettext("This member's account is suspended."),
+    "no_entitlement": lambda: gettext("No active membership here and no booking today."),
+    "hub_closed": lambda: gettext("The hub is closed now."),
+    "room_not_booked": lambda: gettext("This room is not booked by this person now."),
+    "anti_passback": lambda: gettext("Already in: this pass was last used to enter."),
+    "zone_full": lambda: gettext("This area is full."),
 }
 
 
@@ -57,3 +81,9 @@ def describe(error: DomainError) -> str:
     """A translated sentence for `error`; falls back to its English message."""
     message = MESSAGES.get(error.code)
     return str(message(error.details)) if message else error.message
+
+
+def describe_access(reason: str) -> str:
+    """An access decision's reason code in words; unknown codes are shown as they are."""
+    words = ACCESS_REASONS.get(reason)
+    return str(words()) if words else reason
