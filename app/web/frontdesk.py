@@ -58,7 +58,9 @@ def scan(hub_slug: str) -> str | Response:
         result = pass_pages.scan_at_desk(the_hub.id, me().id, form.token.data or "")
     form.token.data = ""  # cleared for the next person
     if request.accept_mimetypes.best == "application/json":
-        verdict = render_template("frontdesk/_verdict.html", hub=the_hub, scan=result, form=form)
+        verdict = render_template(
+            "frontdesk/_verdict.html", hub=the_hub, scan=result, scan_form=form
+        )
         return jsonify(
             html=verdict, granted=result.decision.granted if result is not None else None
         )
