@@ -42,3 +42,19 @@ $(STAMP): pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+# Extract every translatable string from app/ (see babel.cfg), merge it into the Indonesian
+# catalogue (created the first time) and compile it. New strings arrive untranslated: translate
+# them in app/translations/id/LC_MESSAGES/messages.po, then run this again.
+CATALOGUE := app/translations/id/LC_MESSAGES/messages.po
+.PHONY: translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project=Ruang \
+		-o app/translations/messages.pot .
+	@if test -f $(CATALOGUE); then \
+		$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l id \
+			--ignore-obsolete --no-fuzzy-matching; \
+	else \
+		$(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l id; \
+	fi
+	$(BIN)/pybabel compile -d app/translations -l id --statistics

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_time
 from flask import Flask, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 from app.models import Hub
@@ -59,6 +59,9 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
     )
+    # Flask-Babel caches the locale on `g`, which outlives a request when an app context is
+    # shared (tests, scripts); each request chooses its language afresh.
+    app.before_request(refresh)
     app.jinja_env.filters.update(
         money=money, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
     )

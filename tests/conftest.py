@@ -136,7 +136,10 @@ def client(app: Flask, session: Session) -> FlaskClient:
     from app.extensions import limiter
 
     limiter.reset()
-    return app.test_client()
+    test_client = app.test_client()
+    # The tests read English; a test about Indonesian sends its own Accept-Language.
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 TEST_PASSWORD = "correct horse battery"

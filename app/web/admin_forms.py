@@ -35,6 +35,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.models import BillingInterval, BookingMode, ResourceKind, Role
 from app.services.errors import DomainError
 from app.services.hub_admin import MAX_POLICY_MINUTES
+from app.web.forms import RuangForm
 from app.web.messages import describe
 
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
@@ -65,7 +66,7 @@ def _policy_range() -> NumberRange:
     return NumberRange(min=0, max=MAX_POLICY_MINUTES)
 
 
-class HubForm(FlaskForm):
+class HubForm(RuangForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name in links"), validators=[DataRequired(), Length(max=64), SLUG])
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
@@ -94,7 +95,7 @@ class HubForm(FlaskForm):
         self.timezone.choices = zone_choices()
 
 
-class HoursForm(FlaskForm):
+class HoursForm(RuangForm):
     """Seven rows: open or closed, opening and closing time (a close before the open runs on
     past midnight)."""
 
@@ -131,12 +132,12 @@ for _day in range(7):
     setattr(HoursForm, f"closes_{_day}", TimeField(_l("Closes"), validators=[Optional()]))
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(RuangForm):
     on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date."))])
     name = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
-class ClosureImportForm(FlaskForm):
+class ClosureImportForm(RuangForm):
     file = FileField(
         _l("CSV file"),
         validators=[
@@ -146,7 +147,7 @@ class ClosureImportForm(FlaskForm):
     )
 
 
-class FloorForm(FlaskForm):
+class FloorForm(RuangForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     level = IntegerField(
         _l("Level"), default=0, validators=[Optional(), NumberRange(min=-10, max=200)]
@@ -176,7 +177,7 @@ def _coordinate(label: str) -> IntegerField:
     )
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(RuangForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(
         _l("Kind"),
@@ -206,7 +207,7 @@ class ResourceForm(FlaskForm):
     active = BooleanField(_l("Bookable (active)"), default=True)
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(RuangForm):
     """Where a resource sits on the plan; the drag editor fills these in."""
 
     resource_id = SelectField(_l("Resource"), coerce=int)
@@ -214,7 +215,7 @@ class PlaceForm(FlaskForm):
     y = IntegerField(_l("y"), validators=[InputRequired(_l("Enter a number.")), NumberRange(0)])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(RuangForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -266,7 +267,7 @@ class PlanForm(FlaskForm):
     subsidised = BooleanField(_l("Subsidised (applications need approval)"))
 
 
-class MemberSearchForm(FlaskForm):
+class MemberSearchForm(RuangForm):
     class Meta:
         csrf = False
 
@@ -274,12 +275,12 @@ class MemberSearchForm(FlaskForm):
     hub = SelectField(_l("Hub"), validators=[Optional()])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(RuangForm):
     reason = TextAreaField(_l("Reason (required to reject)"), validators=[Length(max=500)])
     decision = StringField(validators=[DataRequired()])
 
 
-class GrantForm(FlaskForm):
+class GrantForm(RuangForm):
     email = EmailField(_l("Email of the account"), validators=[DataRequired(), Email()])
     role = SelectField(
         _l("Role"),
@@ -292,7 +293,7 @@ class GrantForm(FlaskForm):
     hub = SelectField(_l("Hub"), validators=[Optional()])
 
 
-class AuditForm(FlaskForm):
+class AuditForm(RuangForm):
     class Meta:
         csrf = False
 

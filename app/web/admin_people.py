@@ -15,7 +15,9 @@ from app.models import Hub, Role
 from app.services import hub_admin, member_admin
 from app.services.errors import InvalidInput
 from app.web.admin_forms import DecisionForm, GrantForm, MemberSearchForm, show_error
+from app.web.auth_forms import SECTORS
 from app.web.context import admin_hub, mailer, me
+from app.web.member import STATUS_LABELS
 
 
 def register(bp: Blueprint) -> None:
@@ -98,6 +100,8 @@ def _render_members(slug: str, failed: tuple[int, DecisionForm] | None = None) -
         applications=member_admin.pending_applications(me(), hub_id),
         failed=failed,
         blank=DecisionForm(formdata=None),
+        status_labels=STATUS_LABELS,
+        sector_labels={choice.value: choice.label for choice in SECTORS},
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from app.services.accounts import MIN_PASSWORD_LENGTH
+from app.web.forms import RuangForm
 
 SECTORS = [
     SelectChoice("kuliner", _l("Food and drink")),
@@ -24,7 +24,7 @@ SECTORS = [
 PHONE = Regexp(r"^\+?[0-9][0-9 \-]{7,18}$", message=_l("Enter a phone number such as +62812..."))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(RuangForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = TelField(_l("Phone (WhatsApp)"), validators=[DataRequired(), PHONE])
@@ -47,17 +47,17 @@ class SignupForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(RuangForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device (14 days)"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(RuangForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(RuangForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
     )

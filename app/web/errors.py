@@ -32,16 +32,27 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:
         titles = {
+            400: gettext("Something in the request was not right"),
             403: gettext("You do not have access to this page"),
             404: gettext("Page not found"),
+            405: gettext("This page cannot be used that way"),
+            413: gettext("That file is too large"),
             429: gettext("Too many attempts"),
         }
         messages = {
+            400: gettext("Go back, reload the page and try again."),
             429: gettext("Please wait a minute before trying again."),
+            500: gettext("Please try again in a moment. If it keeps happening, tell the hub team."),
         }
         code = error.code or 500
+        # Werkzeug's own names are English; anything unlisted gets a translated general title.
+        fallback = (
+            gettext("Something went wrong on our side")
+            if code >= 500
+            else gettext("That did not work")
+        )
         return render_template(
             "errors/error.html",
-            title=titles.get(code, error.name),
+            title=titles.get(code, fallback),
             message=messages.get(code, ""),
         ), code

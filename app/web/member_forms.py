@@ -7,7 +7,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -20,19 +19,20 @@ from wtforms.widgets import HiddenInput
 
 from app.models import Hub, Resource
 from app.services.recurring import MAX_OCCURRENCES, Frequency
+from app.web.forms import RuangForm
 
 #: At most this many lengths are offered in the length select.
 MAX_LENGTH_CHOICES = 24
 
 
-class DeskDayForm(FlaskForm):
+class DeskDayForm(RuangForm):
     """The one-button form on a desk: book it (or wait for it) for a whole day."""
 
     resource_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     day = DateField(widget=HiddenInput(), validators=[DataRequired()])
 
 
-class RoomBookingForm(FlaskForm):
+class RoomBookingForm(RuangForm):
     """A slot range on one day: the first slot and how long."""
 
     start = SelectField(_l("Start"), validators=[InputRequired()])

@@ -139,7 +139,7 @@ def test_hub_page_shows_today_and_arrivals_in_order(
     response = desk_client.get(hub_url(a_hub))
     assert response.status_code == 200
     text = response.text
-    assert "Senin, 23 Nov 2026" in text  # the default language is Bahasa Indonesia
+    assert "Monday, 23 Nov 2026" in text  # the test client reads English (see test_language.py)
     assert "Ani Cake" in text
     assert ">08:00</time>" in text
     assert "17:00 WIB" in text
@@ -286,7 +286,7 @@ def test_walk_in_form_lists_free_desks(
     assert "Floor 1 · Hot Desk (6 seats free)" in response.text
     assert "B07" not in response.text
     assert "Monas" not in response.text  # rooms are not given to walk-ins
-    assert "Rp 50.000" in response.text
+    assert "Rp 50,000" in response.text  # English grouping; `Rp 50.000` in test_language.py
 
 
 def test_walk_in_registers_member_day_pass_and_desk(
