@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_time
 from flask import Flask, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
 
 from app.models import Hub
@@ -53,8 +53,15 @@ def weekday_date(value: date) -> str:
     return format_date(value, "EEEE, d MMM y", locale=current_locale())
 
 
+#: What Flask-Login flashes on the way to the login page (its own default is English only).
+LOGIN_MESSAGE = lazy_gettext("Please log in to see this page.")
+
+
 def init_i18n(app: Flask) -> None:
-    from app.extensions import babel
+    from app.extensions import babel, login_manager
+
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.localize_callback = str  # the lazy message, in the request's language
 
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"

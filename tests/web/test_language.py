@@ -104,3 +104,10 @@ def test_error_pages_are_translated(client) -> None:
     page = client.put("/login", headers=ID)
     assert page.status_code == 405
     assert "Halaman ini tidak bisa dipakai dengan cara itu" in page.text
+
+
+def test_the_login_redirect_says_why_in_the_browsers_language(client) -> None:
+    page = client.get("/m/", headers=ID, follow_redirects=True).text
+    assert "Silakan masuk untuk membuka halaman ini." in page
+    page = client.get("/m/", headers=EN, follow_redirects=True).text
+    assert "Please log in to see this page." in page
