@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.services.frontdesk import PaymentMethod
 from app.web.auth_forms import PHONE, SECTORS
+from app.web.forms import RuangForm
 
 PAYMENT_METHODS = [
     SelectChoice(PaymentMethod.CASH.value, _l("Cash")),
@@ -27,7 +27,7 @@ PAYMENT_METHODS = [
 ]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(RuangForm):
     """A GET form: no CSRF token, so the results page can be bookmarked and reloaded."""
 
     class Meta:
@@ -36,7 +36,7 @@ class SearchForm(FlaskForm):
     q = SearchField(_l("Name, email or phone"), validators=[Optional(), Length(max=100)])
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(RuangForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     phone = TelField(_l("Phone (WhatsApp)"), validators=[DataRequired(), PHONE])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
@@ -59,7 +59,7 @@ class WalkInForm(FlaskForm):
     )
 
 
-class ScanForm(FlaskForm):
+class ScanForm(RuangForm):
     """The scan box: a USB scanner types the code and presses Enter; the webcam fills it in."""
 
     token = StringField(
@@ -71,7 +71,7 @@ class ScanForm(FlaskForm):
     )
 
 
-class EventFilterForm(FlaskForm):
+class EventFilterForm(RuangForm):
     """A GET form over the access events: a day, granted or refused, a reason."""
 
     class Meta:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
+from app.web.forms import RuangForm
 
-class ConfirmForm(FlaskForm):
+
+class ConfirmForm(RuangForm):
     """A button-only POST ("I lost my phone", "Email me this pass"): just the CSRF token."""
 
 
-class GuestForm(FlaskForm):
+class GuestForm(RuangForm):
     hub_id = SelectField(
         _l("Hub"), coerce=int, validators=[DataRequired(message=_l("Choose a hub."))]
     )
