@@ -11,6 +11,14 @@ from app.models.bookings import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from app.models.devices import (
+    Adapter,
+    Device,
+    DeviceKind,
+    OccupancySample,
+    ProcessedMessage,
+    ZoneOccupancy,
+)
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
 from app.models.plans import BillingInterval, Plan
@@ -19,6 +27,7 @@ from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 __all__ = [
     "ACTIVE_STATUSES",
     "AccessEvent",
+    "Adapter",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -27,6 +36,8 @@ __all__ = [
     "BookingSource",
     "BookingStatus",
     "Closure",
+    "Device",
+    "DeviceKind",
     "Direction",
     "Door",
     "DoorKind",
@@ -34,11 +45,13 @@ __all__ = [
     "Hub",
     "Membership",
     "MembershipStatus",
+    "OccupancySample",
     "OpeningHours",
     "Pass",
     "PassKey",
     "PassKind",
     "Plan",
+    "ProcessedMessage",
     "Resource",
     "ResourceKind",
     "Role",
@@ -49,5 +62,6 @@ __all__ = [
     "WaitlistEntry",
     "WaitlistStatus",
     "Zone",
+    "ZoneOccupancy",
     "utcnow",
 ]

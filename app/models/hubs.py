@@ -56,6 +56,9 @@ class Hub(Base):
     no_show_minutes: Mapped[int] = mapped_column(default=30)
     cancel_cutoff_minutes: Mapped[int] = mapped_column(default=60)
     room_buffer_minutes: Mapped[int] = mapped_column(default=0)
+    # Release a booked room nobody has entered this many minutes after its start (sensors);
+    # None: off.
+    room_release_minutes: Mapped[int | None] = mapped_column(default=None)
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped whenever a pass that could open this hub is revoked; readers compare versions.
     revocation_version: Mapped[int] = mapped_column(default=0, server_default="0")
