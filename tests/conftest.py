@@ -35,6 +35,7 @@ from app.models import (
     User,
 )
 from app.services.hub_calendar import set_opening_hours
+from tests.broker import Broker
 from tests.databases import BACKENDS, fresh_database
 from tests.mail import MailCatcher
 
@@ -73,6 +74,13 @@ def make_test_app(database_url: str, instance_dir: Path, **config: Any) -> Flask
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def mqtt_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A real Mosquitto from config/mosquitto on a free port, for the whole test session."""
+    with Broker.running(tmp_path_factory.mktemp("mosquitto")) as broker:
+        yield broker
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""The MQTT gateway: device messages in, service calls, replies and retained state out."""
