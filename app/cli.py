@@ -10,14 +10,22 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.device_cli import device
+from app.gateway.cli import gateway_command
 from app.models import Role, utcnow
 from app.services.errors import DomainError
 from app.services.pass_keys import Keyring
+from app.simulate_cli import simulate_command
 
 
 @click.group("ruang")
 def ruang() -> None:
     """Ruang administration commands."""
+
+
+ruang.add_command(gateway_command)
+ruang.add_command(device)
+ruang.add_command(simulate_command)
 
 
 def _fail(error: DomainError) -> None:

@@ -9,10 +9,12 @@ from flask import Flask
 from app.web.admin import admin
 from app.web.auth import auth
 from app.web.context import init_context
+from app.web.devices import devices
 from app.web.errors import register_error_pages
 from app.web.frontdesk import frontdesk
 from app.web.member import member
 from app.web.navigation import init_navigation
+from app.web.occupancy import occupancy
 from app.web.passes import passes
 from app.web.public import public
 
@@ -42,5 +44,5 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, passes, frontdesk, admin):
+    for blueprint in (auth, member, passes, frontdesk, admin, devices, occupancy):
         app.register_blueprint(blueprint)
