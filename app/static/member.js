@@ -39,6 +39,7 @@
 
   // Changing the date shows that day straight away.
   document.querySelectorAll("input[data-autosubmit]").forEach(function (input) {
+    if (input.form) input.form.classList.add("auto");
     input.addEventListener("change", function () {
       if (input.value && input.form) input.form.submit();
     });

@@ -11,15 +11,19 @@ import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.models import utcnow
+from app.extensions import db
+from app.models import Hub, utcnow
 from app.seed.demo import seed_demo
+from app.services.bookings import CHECK_IN_EARLY
 from tests.conftest import make_test_app
 from tests.mail import MailCatcher
 
@@ -48,7 +52,12 @@ def e2e_mail() -> Iterator[MailCatcher]:
 def live_app(tmp_path_factory: pytest.TempPathFactory, e2e_mail: MailCatcher) -> Flask:
     tmp = tmp_path_factory.mktemp("e2e")
     app = make_test_app(
-        f"sqlite:///{tmp / 'ruang-e2e.db'}", tmp, WTF_CSRF_ENABLED=True, **e2e_mail.app_config()
+        f"sqlite:///{tmp / 'ruang-e2e.db'}",
+        tmp,
+        WTF_CSRF_ENABLED=True,
+        # Every browser logs in from 127.0.0.1: the per-address limit would trip mid-session.
+        RUANG_LOGIN_LIMIT="1000 per minute",
+        **e2e_mail.app_config(),
     )
     with app.app_context():
         seed_demo(utcnow().date())
@@ -70,7 +79,9 @@ def base_url(live_app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)"
+        )
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -96,8 +107,30 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
+def phone(browser: Any, base_url: str) -> Iterator[Any]:
+    """A fresh context emulating a touch phone (360 px wide): use `tap()` like a thumb would."""
+    context = browser.new_context(
+        viewport=PHONE, base_url=base_url, locale="id-ID", is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def second_page(browser: Any, base_url: str) -> Iterator[Any]:
+    """Another person's browser at the same time (desktop size, its own cookies)."""
+    context = browser.new_context(viewport=DESKTOP, base_url=base_url, locale="id-ID")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def screenshot() -> Callable[[Any, str], None]:
-    """Save a full-page screenshot to docs/screenshots when RUANG_SCREENSHOTS=1 (make screenshots)."""
+    """Full-page screenshot into docs/screenshots when RUANG_SCREENSHOTS=1 (make screenshots)."""
 
     def take(page: Any, name: str) -> None:
         if os.environ.get("RUANG_SCREENSHOTS") == "1":
@@ -113,3 +146,55 @@ def log_in(page: Any, email: str, password: str) -> None:
     page.fill("#password", password)
     page.click("button[type=submit].primary")
     page.wait_for_load_state()
+
+
+def page_overflow(page: Any) -> int:
+    """How many CSS pixels the page is wider than the screen (0 when nothing sticks out)."""
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def open_days_ahead(app: Flask, slug: str, within_days: int) -> list[date]:
+    """The hub's open days after today (the hub's today, real clock) up to today + within_days."""
+    with app.app_context():
+        hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
+        assert hub is not None, slug
+        today = hub.today()
+        days = (today + timedelta(days=n) for n in range(1, within_days + 1))
+        return [day for day in days if hub.opening_interval(day) is not None]
+
+
+def open_day(app: Flask, slug: str, within_days: int, nth: int = 0) -> date:
+    """The `nth` (from 0) open day after today within the advance window; skips the test when
+    closures leave too few (a long holiday such as Lebaran's joint leave)."""
+    days = open_days_ahead(app, slug, within_days)
+    if len(days) <= nth:
+        pytest.skip(f"{slug} has only {len(days)} open day(s) in the next {within_days} days")
+    return days[nth]
+
+
+def why_no_desk_day_now(app: Flask, slug: str, margin: timedelta = timedelta(minutes=10)) -> str:
+    """Why a desk booked for today could not be checked in right now ('' when it can).
+
+    Check-in opens CHECK_IN_EARLY before the hub opens and ends when it closes; `margin` keeps a
+    test from racing the closing time.
+    """
+    with app.app_context():
+        hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
+        assert hub is not None, slug
+        now = utcnow()
+        today = hub.today(now)
+        local_now = f"{now.astimezone(hub.zone):%A %Y-%m-%d %H:%M} {hub.zone_label}"
+        opening = hub.opening_interval(today)
+        if opening is None:
+            closure = hub.closure_on(today)
+            why = f"closed for {closure.name}" if closure else "closed on this weekday"
+            return f"{hub.slug} is {why} today ({local_now}): no desk can be booked for today"
+        opens, closes = (moment.astimezone(hub.zone) for moment in opening)
+        hours = f"open {opens:%H:%M}-{closes:%H:%M} {hub.zone_label}"
+        if now < opening[0] - CHECK_IN_EARLY:
+            return f"it is {local_now}, {hub.slug} is {hours}: check-in has not opened yet"
+        if now >= opening[1] - margin:
+            return f"it is {local_now}, {hub.slug} is {hours}: too late to book a desk for today"
+        return ""
