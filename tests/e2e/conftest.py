@@ -174,11 +174,16 @@ def open_day(app: Flask, slug: str, within_days: int, nth: int = 0) -> date:
     return days[nth]
 
 
-def why_no_desk_day_now(app: Flask, slug: str, margin: timedelta = timedelta(minutes=10)) -> str:
+def why_no_desk_day_now(
+    app: Flask,
+    slug: str,
+    margin: timedelta = timedelta(minutes=10),
+    early: timedelta = CHECK_IN_EARLY,
+) -> str:
     """Why a desk booked for today could not be checked in right now ('' when it can).
 
-    Check-in opens CHECK_IN_EARLY before the hub opens and ends when it closes; `margin` keeps a
-    test from racing the closing time.
+    Check-in opens `early` (CHECK_IN_EARLY) before the hub opens and ends when it closes;
+    `margin` keeps a test from racing the closing time.
     """
     with app.app_context():
         hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
@@ -193,7 +198,7 @@ def why_no_desk_day_now(app: Flask, slug: str, margin: timedelta = timedelta(min
             return f"{hub.slug} is {why} today ({local_now}): no desk can be booked for today"
         opens, closes = (moment.astimezone(hub.zone) for moment in opening)
         hours = f"open {opens:%H:%M}-{closes:%H:%M} {hub.zone_label}"
-        if now < opening[0] - CHECK_IN_EARLY:
+        if now < opening[0] - early:
             return f"it is {local_now}, {hub.slug} is {hours}: check-in has not opened yet"
         if now >= opening[1] - margin:
             return f"it is {local_now}, {hub.slug} is {hours}: too late to book a desk for today"
