@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -62,6 +63,28 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, e2e_mail: MailCatcher) ->
     with app.app_context():
         seed_demo(utcnow().date())
     return app
+
+
+@pytest.fixture(scope="package", autouse=True)
+def during_opening_hours(live_app: Flask) -> Iterator[None]:
+    """Run the journeys while the demo hub is open: when the real clock says it is closed (a
+    night CI run), the whole process travels, ticking, to the hub's next opening plus two hours,
+    so the front-desk journey runs instead of skipping."""
+    if not why_no_desk_day_now(live_app, "jfc-hub"):
+        yield
+        return
+    with live_app.app_context():
+        hub = db.session.scalar(select(Hub).where(Hub.slug == "jfc-hub"))
+        assert hub is not None
+        now = utcnow()
+        target = next(
+            opening[0] + timedelta(hours=2)
+            for day in (hub.today(now) + timedelta(days=n) for n in range(0, 14))
+            if (opening := hub.opening_interval(day)) is not None
+            and opening[0] + timedelta(hours=2) > now
+        )
+    with time_machine.travel(target, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

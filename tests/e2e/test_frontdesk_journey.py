@@ -1,8 +1,9 @@
 """Front-desk journey in a real browser: staff check in a member who booked a desk for today, and
 register a walk-in with a desk for today.
 
-Both need the hub to be open today by the real clock (check-in opens an hour before opening and
-ends at closing); at other times the test is skipped with the hub's hours in the reason.
+Both need the hub to be open; conftest's `during_opening_hours` moves the clock into opening
+hours when the real clock says the hub is closed, so this runs at any hour (the skip below remains
+only for a hub with no opening in the next two weeks).
 """
 
 from __future__ import annotations
