@@ -6,8 +6,24 @@ from decimal import Decimal
 
 # Stripe's exponents: most currencies have two decimals (IDR included); these have none.
 ZERO_DECIMAL = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
-     "XAF", "XOF", "XPF"}
+    {
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    }
 )
 SYMBOLS = {"IDR": "Rp", "USD": "US$", "SGD": "S$"}
 # Rupiah is priced in whole rupiah: the cents exist for Stripe, never on a price tag.

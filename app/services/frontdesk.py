@@ -43,7 +43,12 @@ from app.services import audit
 from app.services import booking_rules as rules
 from app.services.accounts import find_user_by_email
 from app.services.availability import SeatState, floor_day
-from app.services.bookings import mark_checked_in, mark_completed, release_late_bookings
+from app.services.bookings import (
+    CHECK_IN_EARLY,
+    mark_checked_in,
+    mark_completed,
+    release_late_bookings,
+)
 from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.services.placement import get_or_404, place_booking
 from app.services.registration import PRIVACY_NOTICE_VERSION
@@ -135,12 +140,13 @@ def arrivals(hub: Hub, day: date) -> list[Booking]:
 
 
 def people_in_now(hub: Hub, now: datetime) -> int:
-    """How many people hold a checked-in booking covering `now` at the hub."""
+    """How many people are checked in at the hub now (early arrivals included: check-in opens
+    before a booking starts)."""
     count = db.session.scalar(
         _at_hub(select(func.count(func.distinct(Booking.member_id))), hub.id).where(
             Booking.status == BookingStatus.CHECKED_IN,
             Booking.start_at >= now - MAX_BOOKING_LENGTH,  # bounds the index scan
-            Booking.start_at <= now,
+            Booking.start_at <= now + CHECK_IN_EARLY,
             Booking.end_at > now,
         )
     )
