@@ -1,0 +1,111 @@
+"""The reader's persistent outbox and its configuration file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devices import protocol
+from devices.reader.config import ConfigError, load
+from devices.reader.outbox import Outbox
+
+
+def event(n: int, grant: bool = True) -> protocol.OfflineEvent:
+    return protocol.OfflineEvent(
+        f"door-1-abc-{n}",
+        "TOKEN",
+        1_800_000_000 + n,
+        "in",
+        grant,
+        "granted" if grant else "revoked",
+    )
+
+
+def test_events_come_out_oldest_first_and_leave_only_when_removed(tmp_path):
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    for n in range(5):
+        outbox.add(event(n, grant=n % 2 == 0))
+    assert [e.id for e in outbox.pending(3)] == ["door-1-abc-0", "door-1-abc-1", "door-1-abc-2"]
+    assert outbox.pending(1)[0] == event(0)
+    outbox.remove("door-1-abc-1")
+    assert len(outbox) == 4
+    assert [e.id for e in outbox.pending()][:2] == ["door-1-abc-0", "door-1-abc-2"]
+
+
+def test_the_same_event_is_kept_once(tmp_path):
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox.add(event(1))
+    outbox.add(event(1))
+    assert len(outbox) == 1
+
+
+def test_the_outbox_survives_a_restart(tmp_path):
+    first = Outbox(tmp_path / "outbox.sqlite")
+    first.add(event(1))
+    first.add(event(2, grant=False))
+    first.close()
+    second = Outbox(tmp_path / "outbox.sqlite")
+    assert second.pending() == [event(1), event(2, grant=False)]
+
+
+def test_an_unreadable_row_is_dropped_not_retried_forever(tmp_path):
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox.add(event(1))
+    outbox._db.execute("INSERT INTO events (id, payload, queued_at) VALUES ('bad', 'x', 0)")
+    assert outbox.pending() == [event(1)]
+    assert len(outbox) == 1
+
+
+CONFIG = """
+[broker]
+url = "mqtt://broker.local:1884"
+password = "s3cret"
+
+[reader]
+device = "jfc-lobby-in"
+hub = "jfc-hub"
+hub_id = 1
+outbox = "state/outbox.sqlite"
+
+[input]
+source = "/dev/ttyACM0"
+
+[output]
+kind = "gpio"
+pin = 17
+active_high = false
+"""
+
+
+def test_a_config_file_with_defaults(tmp_path):
+    path = tmp_path / "reader.toml"
+    path.write_text(CONFIG)
+    config = load(path)
+    assert (config.broker.host, config.broker.port) == ("broker.local", 1884)
+    assert (config.broker.username, config.broker.password) == ("jfc-lobby-in", "s3cret")
+    assert config.decision_timeout == 0.3
+    assert config.direction == "in"
+    assert config.outbox == tmp_path / "state" / "outbox.sqlite"
+    assert config.cache_path == tmp_path / "state" / "outbox.cache.json"
+    assert (config.output.kind, config.output.pin, config.output.active_high) == ("gpio", 17, False)
+    assert config.input == "/dev/ttyACM0"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('url = "mqtt://broker.local:1884"', 'url = "http://broker.local"'),
+        ('device = "jfc-lobby-in"', 'device = "Lobby In"'),
+        ("hub_id = 1", 'hub_id = "1"'),
+        ("pin = 17", ""),
+        ('outbox = "state/outbox.sqlite"', 'outbox = "x"\ndirection = "up"'),
+        ("hub_id = 1", "hub_id = 1\ndecision_timeout = 0"),
+        ("[input]", "[input"),
+    ],
+)
+def test_a_bad_setting_is_named(tmp_path: Path, old: str, new: str):
+    path = tmp_path / "reader.toml"
+    path.write_text(CONFIG.replace(old, new))
+    with pytest.raises(ConfigError):
+        load(path)
