@@ -47,6 +47,12 @@ class Broker:
     def url(self) -> str:
         return f"mqtt://{GATEWAY_USER}:{GATEWAY_PASSWORD}@{self.host}:{self.port}"
 
+    def reload(self) -> None:
+        """Make the running broker read its password file and ACL again (SIGHUP)."""
+        if self.process is not None:
+            self.process.send_signal(1)
+            time.sleep(0.2)
+
     def add_user(self, username: str, password: str) -> None:
         """Add a user and make the running broker reload its password file (SIGHUP)."""
         subprocess.run(
@@ -84,14 +90,25 @@ class Broker:
 
     @classmethod
     @contextmanager
-    def running(cls, workdir: Path, port: int | None = None) -> Iterator[Broker]:
-        """Mosquitto with the project's config and ACL, the gateway user, on a free port."""
+    def running(
+        cls,
+        workdir: Path,
+        port: int | None = None,
+        password_file: Path | None = None,
+        acl_file: Path | None = None,
+    ) -> Iterator[Broker]:
+        """Mosquitto with the project's config and ACL, the gateway user, on a free port.
+
+        With `password_file` (as `flask ruang device passwords` writes it, gateway user
+        included) and/or `acl_file`, the broker uses those instead."""
         if mosquitto_binary() is None or shutil.which("mosquitto_passwd") is None:
             raise RuntimeError("no mosquitto binary on this machine")
         workdir.mkdir(parents=True, exist_ok=True)
         broker = cls("127.0.0.1", port or free_port(), workdir)
+        if password_file is not None:
+            shutil.copy(password_file, workdir / "passwd")
         (workdir / "passwd").touch(mode=0o600)
-        shutil.copy(CONFIG / "acl", workdir / "acl")
+        shutil.copy(acl_file or CONFIG / "acl", workdir / "acl")
         (workdir / "data").mkdir(exist_ok=True)
         (workdir / "mosquitto.conf").write_text(
             Template((CONFIG / "mosquitto.conf.template").read_text()).substitute(
@@ -106,7 +123,8 @@ class Broker:
             # the test's 0600 password file: stay the user running the tests.
             + f"\nuser {getpass.getuser()}\n"
         )
-        broker.add_user(GATEWAY_USER, GATEWAY_PASSWORD)
+        if password_file is None:
+            broker.add_user(GATEWAY_USER, GATEWAY_PASSWORD)
         broker.start()
         try:
             yield broker

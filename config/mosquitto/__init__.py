@@ -1,0 +1,1 @@
+"""Mosquitto support: its password-file format, and an embedded broker for machines without it."""
