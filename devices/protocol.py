@@ -25,9 +25,15 @@ from typing import Any, ClassVar, TypeVar
 
 VERSION = 1
 ROOT = f"ruang/v{VERSION}"
-MAX_PAYLOAD = 4096  # bytes; a key set of a few keys or a long revocation list fits
+MAX_PAYLOAD = 4096  # bytes; every message a device sends, and a key set of a few keys
+#: Bytes of a revocation list at most (MAX_REVOCATIONS ids fit; under the broker's packet limit).
+MAX_RETAINED_PAYLOAD = 60_000
 MAX_REVOCATIONS = 10_000
 GATEWAY_SHARE = "ruang-gateway"  # MQTT 5 / Mosquitto shared-subscription group
+#: A native device republishes its retained Status at least this often (seconds); the gateway
+#: marks a device it has not heard from for SILENT_AFTER offline.
+HEARTBEAT_SECONDS = 30
+SILENT_AFTER = 3 * HEARTBEAT_SECONDS
 
 _SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _EVENT_ID = re.compile(r"^[A-Za-z0-9:._-]{1,64}$")
@@ -88,6 +94,15 @@ GATEWAY_SUBSCRIPTIONS = (
 )
 
 
+#: Third-party devices' own topics (devices/adapters), also read by the gateway, also shared.
+ADAPTER_SUBSCRIPTIONS = (
+    "tele/+/SENSOR",  # Tasmota telemetry: GM861 scans
+    "tele/+/LWT",  # Tasmota last will: Online / Offline
+    "zigbee2mqtt/+",  # Zigbee2MQTT device state: occupancy / presence / people
+    "zigbee2mqtt/+/availability",  # Zigbee2MQTT availability
+)
+
+
 @dataclass(frozen=True)
 class Route:
     """Where a device message came from: hub, device class, device id, channel."""
@@ -121,6 +136,7 @@ class Message:
     """Base of every payload: JSON with `"v": 1`, validated field by field on the way in."""
 
     FIELDS: ClassVar[dict[str, Any]] = {}
+    MAX_BYTES: ClassVar[int] = MAX_PAYLOAD
 
     def validate(self) -> None:  # checks beyond the field types
         return
@@ -132,11 +148,11 @@ class Message:
     @classmethod
     def from_json(cls: type[M], payload: bytes | str) -> M:
         raw = payload.encode() if isinstance(payload, str) else payload
-        if len(raw) > MAX_PAYLOAD:
-            raise ProtocolError(f"payload of {len(raw)} bytes is over {MAX_PAYLOAD}")
+        if len(raw) > cls.MAX_BYTES:
+            raise ProtocolError(f"payload of {len(raw)} bytes is over {cls.MAX_BYTES}")
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise ProtocolError(f"not JSON: {exc}") from None
         if not isinstance(data, dict):
             raise ProtocolError("the payload must be a JSON object")
@@ -325,6 +341,7 @@ class RevocationSet(Message):
     """Retained per hub: revoked pass ids and the list's version."""
 
     FIELDS: ClassVar[dict[str, Any]] = {"version": int, "ids": list}
+    MAX_BYTES: ClassVar[int] = MAX_RETAINED_PAYLOAD
     version: int
     ids: list[int] = field(default_factory=list)
 

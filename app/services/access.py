@@ -7,6 +7,7 @@ event). A member's first grant of the day at a hub checks in that day's booking.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Mapping
@@ -62,6 +63,8 @@ class Reason:
 
 
 ROTATING = (passcode.PassKind.MEMBER, passcode.PassKind.STAFF)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -327,3 +330,110 @@ def _decision(event: AccessEvent, ctx: _Context | None, door: Door | None) -> De
         booking_id=booking.id if booking else None,
         latency_ms=event.latency_ms,
     )
+
+
+# -- decisions readers made alone ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfflineDecision:
+    """A decision a reader made alone while the server was out of reach, uploaded later."""
+
+    token: str
+    hub_id: int
+    door_id: int | None
+    direction: Direction
+    event_id: str
+    granted: bool
+    reason: str
+    at: datetime  # when the reader decided (its clock)
+
+
+def record_offline_event(
+    upload: OfflineDecision,
+    keys: Mapping[int, Ed25519PublicKey] | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Store a reader's offline decision once, as what happened: the reader's own grant, reason
+    and time (the door did or did not open). When the server would have decided otherwise, log
+    it; the event still says what the reader did. Returns False when the id is already stored
+    (a QoS 1 duplicate, a re-upload, or a scan with the same id the gateway answered late)."""
+    existing = _stored(upload.event_id)
+    if existing is not None:
+        if existing.granted != upload.granted:
+            log.warning(
+                "offline event %s: reader %s, but the stored decision %s (%s) stands",
+                upload.event_id,
+                "granted" if upload.granted else f"refused ({upload.reason})",
+                "granted" if existing.granted else "refused",
+                existing.reason,
+            )
+        return False
+    now = now or utcnow()
+    at = min(upload.at, now)  # a reader clock ahead of ours does not write the future
+    hub = db.session.get(Hub, upload.hub_id)
+    if hub is None:
+        raise NotFound("no such hub", id=upload.hub_id)
+    door = db.session.get(Door, upload.door_id) if upload.door_id is not None else None
+    if door is not None and door.hub_id != hub.id:
+        raise NotFound("no such door at this hub", id=upload.door_id)
+    request = AccessRequest(
+        upload.token, hub.id, upload.door_id, upload.direction, upload.event_id, "offline", at
+    )
+    ctx = _Context(hub, door)
+    try:
+        _check(ctx, request, keys if keys is not None else published_keys(at), at)
+        server_reason = Reason.GRANTED
+    except _Denied as denied:
+        server_reason = denied.reason
+    if (server_reason == Reason.GRANTED) != upload.granted:
+        log.warning(
+            "offline event %s at hub %s: the reader %s, the server would have %s (%s)",
+            upload.event_id,
+            hub.slug,
+            "granted" if upload.granted else f"refused ({upload.reason})",
+            "refused" if upload.granted else "granted",
+            server_reason,
+        )
+    replay_key = _replay_key(ctx, request) if upload.granted else None
+    if _already_used(replay_key):
+        replay_key = None  # the code also opened a door online; both happened
+    return _store_offline(upload, ctx, door, at, replay_key)
+
+
+def _store_offline(
+    upload: OfflineDecision,
+    ctx: _Context,
+    door: Door | None,
+    at: datetime,
+    replay_key: str | None,
+) -> bool:
+    event = AccessEvent(
+        event_id=upload.event_id,
+        hub_id=ctx.hub.id,
+        door_id=door.id if door else None,
+        pass_id=ctx.claims.pass_id if ctx.claims else None,
+        member_id=ctx.member.id if ctx.member else None,
+        direction=upload.direction,
+        granted=upload.granted,
+        reason=upload.reason[:32],
+        source="offline",
+        decided_at=at,
+        replay_key=replay_key,
+        latency_ms=0.0,
+    )
+    booking = ctx.booking if upload.granted else None
+    try:
+        with transaction():
+            if booking is not None and booking.status is BookingStatus.CONFIRMED:
+                mark_checked_in(booking, at)  # they went in: the booking is checked in
+            db.session.add(event)
+    except IntegrityError:
+        if _stored(upload.event_id) is not None:  # stored concurrently by another gateway
+            return False
+        if replay_key is None:
+            raise
+        # The same code was used online meanwhile; keep the event without claiming the code.
+        ctx.booking = None
+        return _store_offline(upload, ctx, door, at, None)
+    return True
