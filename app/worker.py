@@ -1,4 +1,5 @@
-"""The worker: timed jobs (no-show release for now), each run in its own app context.
+"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty),
+each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from app.services.bookings import release_no_shows
+from app.services.occupancy import release_empty_rooms
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,10 @@ class Job:
     run: Callable[[], object]
 
 
-JOBS = [Job("release-no-shows", 60, release_no_shows)]
+JOBS = [
+    Job("release-no-shows", 60, release_no_shows),
+    Job("release-empty-rooms", 60, release_empty_rooms),
+]
 
 
 def run_due_jobs(app: Flask, jobs: list[Job], last_run: dict[str, float], now: float) -> None:

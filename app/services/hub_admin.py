@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +34,8 @@ from app.services.transactions import transaction
 
 HUB_FIELDS = ("slug", "name", "timezone", "province", "city", "kecamatan", "address")
 POLICY_FIELDS = ("no_show_minutes", "cancel_cutoff_minutes", "room_buffer_minutes")
+#: Release booked rooms their sensors find empty after this many minutes; None: off.
+SENSOR_FIELDS = ("room_release_minutes",)
 FLOOR_FIELDS = ("name", "level", "plan_width", "plan_height")
 RESOURCE_FIELDS = (
     "name",
@@ -54,6 +57,12 @@ RESOURCE_FIELDS = (
 MAX_POLICY_MINUTES = 7 * 24 * 60
 
 
+class Unchanged(Enum):
+    """A setting the caller leaves as it is."""
+
+    KEEP = "keep"
+
+
 @dataclass(frozen=True)
 class HubDetails:
     name: str
@@ -66,6 +75,7 @@ class HubDetails:
     no_show_minutes: int = 30
     cancel_cutoff_minutes: int = 60
     room_buffer_minutes: int = 0
+    room_release_minutes: int | Unchanged | None = Unchanged.KEEP
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def create_hub(actor: User, details: HubDetails) -> Hub:
             hub,
             actor_id=actor.id,
             hub_id=hub.id,
-            after=snapshot(hub, HUB_FIELDS + POLICY_FIELDS),
+            after=snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS),
         )
     return hub
 
@@ -150,10 +160,10 @@ def update_hub(actor: User, hub: Hub, details: HubDetails) -> Hub:
     _require_admin(actor, hub)
     with transaction():
         _check_hub(details, hub)
-        before = snapshot(hub, HUB_FIELDS + POLICY_FIELDS)
+        before = snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS)
         for name, value in _hub_values(details).items():
             setattr(hub, name, value)
-        after = snapshot(hub, HUB_FIELDS + POLICY_FIELDS)
+        after = snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS)
         if before != after:
             record("hub.update", hub, actor_id=actor.id, hub_id=hub.id, before=before, after=after)
     return hub
@@ -356,7 +366,7 @@ def _record_resource_change(actor: User, resource: Resource, before: dict[str, A
 
 
 def _hub_values(details: HubDetails) -> dict[str, Any]:
-    return {
+    values = {
         "name": details.name.strip(),
         "slug": details.slug.strip().lower(),
         "timezone": details.timezone,
@@ -368,6 +378,9 @@ def _hub_values(details: HubDetails) -> dict[str, Any]:
         "cancel_cutoff_minutes": details.cancel_cutoff_minutes,
         "room_buffer_minutes": details.room_buffer_minutes,
     }
+    if not isinstance(details.room_release_minutes, Unchanged):
+        values["room_release_minutes"] = details.room_release_minutes
+    return values
 
 
 def _check_hub(details: HubDetails, hub: Hub | None) -> None:
@@ -386,6 +399,11 @@ def _check_hub(details: HubDetails, hub: Hub | None) -> None:
     for name in POLICY_FIELDS:
         if not 0 <= getattr(details, name) <= MAX_POLICY_MINUTES:
             raise InvalidInput(f"{name} out of range", field=name, reason="range")
+    release = details.room_release_minutes
+    if isinstance(release, int) and not 1 <= release <= MAX_POLICY_MINUTES:
+        raise InvalidInput(
+            "room_release_minutes out of range", field="room_release_minutes", reason="range"
+        )
 
 
 def _hours_snapshot(hub: Hub) -> dict[str, Any]:

@@ -89,6 +89,10 @@ class HubForm(RuangForm):
         default=0,
         validators=[Optional(), _policy_range()],
     )
+    room_release_minutes = IntegerField(
+        _l("Release unused rooms after N minutes without presence (empty = off)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_POLICY_MINUTES)],
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
