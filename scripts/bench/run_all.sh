@@ -10,10 +10,10 @@ mkdir -p bench-results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 echo "== availability (floor-day, 2,000 resources, 10k / 100k / 1M bookings)"
-"$PY" -u scripts/bench/availability.py "$@" 2>&1 | grep -v '^INFO  \[alembic' \
+"$PY" -u scripts/bench/availability.py "$@" 2>&1 | grep --line-buffered -v '^INFO  \[alembic' \
   | tee "bench-results/availability-$stamp.txt"
 
 echo
 echo "== contention (50 concurrent attempts on one desk, 20 rounds)"
-"$PY" -u scripts/bench/contention.py 2>&1 | grep -v '^INFO  \[alembic' \
+"$PY" -u scripts/bench/contention.py 2>&1 | grep --line-buffered -v '^INFO  \[alembic' \
   | tee "bench-results/contention-$stamp.txt"
