@@ -180,7 +180,7 @@ class Reader:
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
-        if self._connected.is_set():
+        if self._connected.is_set() and not self._stopping.is_set():
             log.warning("lost the broker (%s): deciding offline until it is back", reason)
         self._connected.clear()
 
