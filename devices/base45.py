@@ -31,15 +31,16 @@ def b45decode(text: str) -> bytes:
     if len(values) % 3 == 1:
         raise Base45Error("base45 text cannot have a length of 3n+1")
     out = bytearray()
-    for i in range(0, len(values), 3):
-        chunk = values[i : i + 3]
-        n = sum(v * 45**power for power, v in enumerate(chunk))
-        if len(chunk) == 3:
-            if n > 0xFFFF:
-                raise Base45Error("base45 triple out of range")
-            out += n.to_bytes(2, "big")
-        else:
-            if n > 0xFF:
-                raise Base45Error("base45 pair out of range")
-            out.append(n)
+    whole = len(values) - len(values) % 3
+    for i in range(0, whole, 3):
+        n = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
+        if n > 0xFFFF:
+            raise Base45Error("base45 triple out of range")
+        out.append(n >> 8)
+        out.append(n & 0xFF)
+    if whole < len(values):
+        n = values[whole] + values[whole + 1] * 45
+        if n > 0xFF:
+            raise Base45Error("base45 pair out of range")
+        out.append(n)
     return bytes(out)
