@@ -1,22 +1,27 @@
 """A real MQTT broker for tests: Mosquitto started from config/mosquitto on a free port.
 
-Users and passwords are written with mosquitto_passwd; the ACL is the project's own file. Where
-no mosquitto binary exists, `Broker.running` says so (tests then use the embedded broker, or
-skip with the reason).
+Users and passwords are written in Mosquitto's password-file format; the ACL is the project's
+own file. Where no mosquitto binary exists, the same generated config runs the embedded Python
+broker (config/mosquitto/embedded.py, amqtt) instead, so tests always have a real broker;
+`broker.embedded` says which one runs.
 """
 
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
+
+from config.mosquitto.passwords import hash_password
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "mosquitto"
 GATEWAY_USER = "ruang-gateway"
@@ -30,6 +35,9 @@ def free_port() -> int:
 
 
 def mosquitto_binary() -> str | None:
+    """Mosquitto's path, or None (also when RUANG_TEST_BROKER=embedded asks for the stand-in)."""
+    if os.environ.get("RUANG_TEST_BROKER") == "embedded":
+        return None
     return shutil.which("mosquitto") or next(
         (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None
     )
@@ -42,6 +50,7 @@ class Broker:
     workdir: Path
     users: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    embedded: bool = False  # True: the amqtt stand-in, not mosquitto
 
     @property
     def url(self) -> str:
@@ -55,15 +64,10 @@ class Broker:
 
     def add_user(self, username: str, password: str) -> None:
         """Add a user and make the running broker reload its password file (SIGHUP)."""
-        subprocess.run(
-            ["mosquitto_passwd", "-b", str(self.workdir / "passwd"), username, password],
-            check=True,
-            capture_output=True,
-        )
+        with (self.workdir / "passwd").open("a") as handle:
+            handle.write(f"{username}:{hash_password(password)}\n")
         self.users[username] = password
-        if self.process is not None:
-            self.process.send_signal(1)  # SIGHUP: reload passwords and ACL
-            time.sleep(0.2)
+        self.reload()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -72,21 +76,28 @@ class Broker:
         self.process = None
 
     def start(self) -> None:
+        conf = str(self.workdir / "mosquitto.conf")
         binary = mosquitto_binary()
-        assert binary is not None
+        self.embedded = binary is None
+        command = (
+            [sys.executable, "-m", "config.mosquitto.embedded", conf]
+            if binary is None
+            else [binary, "-c", conf]
+        )
         self.process = subprocess.Popen(
-            [binary, "-c", str(self.workdir / "mosquitto.conf")],
+            command,
+            cwd=CONFIG.parents[1],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
+        raise RuntimeError(f"the broker did not start: {' '.join(command)}")
 
     @classmethod
     @contextmanager
@@ -101,8 +112,6 @@ class Broker:
 
         With `password_file` (as `flask ruang device passwords` writes it, gateway user
         included) and/or `acl_file`, the broker uses those instead."""
-        if mosquitto_binary() is None or shutil.which("mosquitto_passwd") is None:
-            raise RuntimeError("no mosquitto binary on this machine")
         workdir.mkdir(parents=True, exist_ok=True)
         broker = cls("127.0.0.1", port or free_port(), workdir)
         if password_file is not None:

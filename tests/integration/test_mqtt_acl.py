@@ -1,4 +1,5 @@
-"""Security proof against a real Mosquitto started from config/mosquitto, with the password file
+"""Security proof against a real broker started from config/mosquitto (Mosquitto; the embedded
+broker only where Mosquitto is missing), with the password file
 and ACL that `flask ruang device passwords` writes from the registry: a device reaches only its
 own topics, bad logins are refused, and commands are never retained."""
 
@@ -21,13 +22,9 @@ from app.services import device_admin
 from app.services.device_admin import DeviceDetails
 from app.services.device_commands import MqttCommandPublisher, remote_unlock
 from devices import protocol
-from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker, mosquitto_binary
+from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker
 
 WAIT = 5.0  # seconds to wait for something that should happen
-
-pytestmark = pytest.mark.skipif(
-    mosquitto_binary() is None, reason="the ACL proof needs the real mosquitto"
-)
 
 
 @dataclass
