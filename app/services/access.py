@@ -37,6 +37,7 @@ from app.models import (
 from app.models.bookings import ACTIVE_STATUSES
 from app.services.bookings import CHECK_IN_EARLY, mark_checked_in
 from app.services.errors import NotFound
+from app.services.occupancy import people_in_zone
 from app.services.pass_keys import published_keys
 from app.services.transactions import transaction
 from devices import passcode
@@ -282,7 +283,11 @@ def _last_direction(ctx: _Context) -> Direction | None:
 
 
 def zone_occupancy(zone_id: int, hub: Hub, now: datetime) -> int:
-    """People in a zone now, from today's granted entries and exits through its doors."""
+    """People in a zone now: its people counter's recent count when it has one, else today's
+    granted entries minus exits through its doors."""
+    counted = people_in_zone(zone_id, now)
+    if counted is not None:
+        return counted
     start, _ = hub.local_day_bounds(hub.local_date(now))
     rows = db.session.execute(
         select(AccessEvent.direction, func.count())

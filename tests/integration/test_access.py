@@ -247,3 +247,23 @@ def test_opening_hours_use_the_hub_zone(keyring, clock, make_hub, make_member) -
     clock(datetime(2026, 11, 23, 0, 30, tzinfo=UTC))  # 08:30 WITA, 07:30 WIB
     member = make_member()
     assert decide(member_code(keyring, member), makassar).granted
+
+
+def test_zone_full_by_people_counter(keyring, clock, a_hub, make_member, session) -> None:
+    from app.models import Device, DeviceKind, Floor
+    from app.services.occupancy import record_occupancy
+
+    floor = Floor(name="Counted", hub=a_hub)
+    zone = Zone(name="Ruang kecil", capacity=3, floor=floor)
+    door = Door(hub=a_hub, name="Counted door", kind=DoorKind.ENTRANCE, zone=zone)
+    sensor = Device(
+        device_id="counter-1", hub=a_hub, name="Counter", kind=DeviceKind.SENSOR, zone=zone
+    )
+    session.add_all([door, sensor])
+    session.flush()
+    clock(NINE)
+    record_occupancy(sensor, "m1", present=True, count=3, at=NINE)
+    refused = decide(member_code(keyring, make_member()), a_hub, door_id=door.id)
+    assert refused.reason == Reason.ZONE_FULL
+    record_occupancy(sensor, "m2", present=True, count=2, at=NINE)
+    assert decide(member_code(keyring, make_member()), a_hub, door_id=door.id).granted
