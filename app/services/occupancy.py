@@ -172,6 +172,7 @@ class RoomLive:
     zone_id: int
     people: int | None
     present: bool | None
+    sensors: int  # active sensors in the room's zone
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class HubOccupancy:
                     "zone": r.zone_id,
                     "people": r.people,
                     "present": r.present,
+                    "sensors": r.sensors,
                 }
                 for r in self.rooms
             ],
@@ -270,7 +272,14 @@ def hub_occupancy(
     ]
     by_zone = {z.zone_id: z for z in zone_views}
     rooms = [
-        RoomLive(r.id, r.name, r.zone_id, by_zone[r.zone_id].people, by_zone[r.zone_id].present)
+        RoomLive(
+            resource_id=r.id,
+            name=r.name,
+            zone_id=r.zone_id,
+            people=by_zone[r.zone_id].people,
+            present=by_zone[r.zone_id].present,
+            sensors=by_zone[r.zone_id].sensors,
+        )
         for r in db.session.scalars(
             select(Resource)
             .join(Floor, Resource.floor_id == Floor.id)

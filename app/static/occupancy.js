@@ -126,7 +126,8 @@
       }
       data.rooms.forEach(function (room) {
         var item = document.createElement("li");
-        var state = room.people || room.present ? t.inUse
+        var state = !room.sensors ? t.noSensor
+          : room.people || room.present ? t.inUse
           : (room.present === false || room.people === 0 ? t.empty : t.unknown);
         item.textContent = room.name + ": " + state;
         rooms.appendChild(item);

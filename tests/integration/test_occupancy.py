@@ -222,7 +222,14 @@ def test_live_occupancy_per_zone_room_and_hub(
     assert data["people"] == 13
     assert data["zones"][0]["name"] == "Area Kerja"
     assert data["rooms"] == [
-        {"id": room.id, "name": "Monas", "zone": meeting.id, "people": 3, "present": True}
+        {
+            "id": room.id,
+            "name": "Monas",
+            "zone": meeting.id,
+            "people": 3,
+            "present": True,
+            "sensors": 1,
+        }
     ]
 
 
