@@ -90,7 +90,7 @@ def decode_unverified(token: str) -> tuple[PassClaims, bytes, bytes]:
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         raise TokenRejected(Rejection.BAD_FORMAT, "not a pass code")
     try:
-        raw = b45decode(token.strip())
+        raw = b45decode(token.strip("\r\n"))  # a space is a base45 character: keep it
     except Base45Error as exc:
         raise TokenRejected(Rejection.BAD_FORMAT, str(exc)) from None
     if len(raw) != TOKEN_BYTES:

@@ -35,7 +35,7 @@ def scan_from_sensor(payload: bytes) -> str | None:
     code = module.get("Code")
     if not isinstance(code, str):
         return None
-    code = code.strip()
+    code = code.strip("\r\n")  # a space is a base45 character: keep it
     if not code or len(code) > MAX_CODE or not code.isprintable():
         return None
     return code

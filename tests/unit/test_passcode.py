@@ -124,3 +124,12 @@ def test_base45_rfc_9285_examples() -> None:
     assert b45encode(b"Hello!!") == "%69 VD92EX0"
     assert b45encode(b"base-45") == "UJCLQE7W581"
     assert b45decode("QED8WEX0") == b"ietf!"
+
+
+def test_tokens_starting_or_ending_with_a_space_verify() -> None:
+    """A space is a base45 character: key id 4 puts one first in a member pass."""
+    claims = PassClaims(4, 1, PassKind.MEMBER, 0, NOW - 10, NOW + 80)
+    token = encode(claims, KEY)
+    assert token.startswith(" ")
+    assert verify(token, {4: KEY.public_key()}, NOW) == claims
+    assert verify(token + "\r\n", {4: KEY.public_key()}, NOW) == claims  # a scanner's Enter
