@@ -13,7 +13,9 @@ is the human-readable version of this module. Importable without Flask or SQLAlc
     server -> all     <root>/keys                       KeySet         QoS 1, retained
     server -> all     <root>/revocations                RevocationSet  QoS 1, retained
 
-where <root> is `ruang/v1/<hub slug>`.
+where <root> is `ruang/v1/<hub slug>`. An OfflineEvent reuses the id of the Scan it decided, so a
+late server decision and the reader's own are one access event. Third-party devices are read on
+their firmware's topics (ADAPTER_SUBSCRIPTIONS, mapped by devices/adapters).
 """
 
 from __future__ import annotations

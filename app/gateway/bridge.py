@@ -83,6 +83,8 @@ class Gateway:
         self._seen_lock = threading.Lock()
         self._retained = RetainedState()
         self._housekeeper: threading.Thread | None = None
+        self._unacked: list[mqtt.MQTTMessageInfo] = []  # our QoS 1 publishes not yet acked
+        self._unacked_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class Gateway:
         unless `end_session`: then they go to the other gateways of the group."""
         self._stopping.set()
         self._wake.set()
+        self._drain()
         properties = None
         if end_session:
             properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
@@ -113,6 +116,23 @@ class Gateway:
 
     def stats(self) -> dict[str, int]:
         return self.metrics.stats()
+
+    def _publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        with self._unacked_lock:
+            self._unacked = [i for i in self._unacked if not i.is_published()]
+            self._unacked.append(info)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
+
+    def _drain(self, timeout: float = 5.0) -> None:
+        """Wait (a little) until the broker has every decision and command we published."""
+        deadline = time.monotonic() + timeout
+        while self.client.is_connected() and time.monotonic() < deadline:
+            with self._unacked_lock:
+                self._unacked = [i for i in self._unacked if not i.is_published()]
+                if not self._unacked:
+                    return
+            time.sleep(0.01)
 
     # -- MQTT callbacks (paho's network thread) -------------------------------------------------
 
@@ -162,7 +182,7 @@ class Gateway:
             self.metrics.count("disconnected")
             log.warning("gateway lost the broker (%s); reconnecting with backoff", reason)
 
-    def _on_message(self, client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         self.metrics.count(RECEIVED)
         try:
             topic = msg.topic
@@ -198,7 +218,7 @@ class Gateway:
             with self._seen_lock:
                 self._seen[handled.device_id] = incoming.received_at
         for reply in handled.replies:
-            client.publish(reply.topic, reply.payload, qos=1, retain=False)
+            self._publish(reply.topic, reply.payload)
 
     # -- housekeeping (its own thread) ----------------------------------------------------------
 
@@ -237,8 +257,7 @@ class Gateway:
             self._republish.clear()
             self._retained.forget()
         for message in self._retained.changes():
-            info = self.client.publish(message.topic, message.payload, qos=1, retain=True)
-            if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            if self._publish(message.topic, message.payload, retain=True):
                 self._retained.published(message)
                 self.metrics.count("retained_published")
 
