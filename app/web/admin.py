@@ -224,6 +224,7 @@ def _hub_details(form: HubForm) -> hub_admin.HubDetails:
         no_show_minutes=_or(form.no_show_minutes.data, 30),
         cancel_cutoff_minutes=_or(form.cancel_cutoff_minutes.data, 60),
         room_buffer_minutes=_or(form.room_buffer_minutes.data, 0),
+        room_release_minutes=form.room_release_minutes.data,
     )
 
 

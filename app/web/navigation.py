@@ -17,6 +17,7 @@ MENU = [
     ("member.membership", _l("Membership"), "member"),
     ("passes.my_pass", _l("My pass"), "member"),
     ("frontdesk.index", _l("Front desk"), "staff"),
+    ("devices.index", _l("Devices"), "staff"),
     ("admin.index", _l("Admin"), "admin"),
 ]
 
