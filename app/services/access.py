@@ -17,6 +17,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -28,6 +29,7 @@ from app.models import (
     DoorKind,
     Floor,
     Hub,
+    Membership,
     Pass,
     PassKind,
     Resource,
@@ -38,7 +40,7 @@ from app.models.bookings import ACTIVE_STATUSES
 from app.services.bookings import CHECK_IN_EARLY, mark_checked_in
 from app.services.errors import NotFound
 from app.services.occupancy import people_in_zone
-from app.services.pass_keys import published_keys
+from app.services.pass_keys import cached_published_keys, published_keys
 from app.services.transactions import transaction
 from devices import passcode
 
@@ -113,25 +115,24 @@ def decide_access(
     keys: Mapping[int, Ed25519PublicKey] | None = None,
     now: datetime | None = None,
 ) -> Decision:
-    """Decide, store the access event, commit, and return the decision."""
+    """Decide, store the access event, commit, and return the decision.
+
+    A repeated event id (a QoS 1 duplicate) is caught by the unique constraint on insert and
+    answered with the stored decision, so the common case costs no lookup first.
+    """
     started = time.perf_counter()
     event_id = request.event_id or uuid.uuid4().hex
-    existing = _stored(event_id)
-    if existing is not None:
-        return existing
     now = request.at or now or utcnow()
-    hub = db.session.get(Hub, request.hub_id)
+    hub = db.session.get(
+        Hub, request.hub_id, options=[joinedload(Hub.opening_hours), joinedload(Hub.closures)]
+    )
     if hub is None:
         raise NotFound("no such hub", id=request.hub_id)
     door = db.session.get(Door, request.door_id) if request.door_id is not None else None
     if door is not None and door.hub_id != hub.id:
         raise NotFound("no such door at this hub", id=request.door_id)
     ctx = _Context(hub, door)
-    try:
-        _check(ctx, request, keys if keys is not None else published_keys(now), now)
-        reason = Reason.GRANTED
-    except _Denied as denied:
-        reason = denied.reason
+    reason = _decide(ctx, request, keys, now)
     granted = reason == Reason.GRANTED
     if granted and ctx.booking is not None and ctx.booking.status is BookingStatus.CONFIRMED:
         mark_checked_in(ctx.booking, now)  # the first way in today checks the booking in
@@ -149,17 +150,42 @@ def decide_access(
         replay_key=_replay_key(ctx, request) if granted else None,
     )
     event.latency_ms = (time.perf_counter() - started) * 1000
+    decision = _decision(event, ctx, door)  # built now: nothing is reloaded after the commit
     try:
         with transaction():
             db.session.add(event)
     except IntegrityError:
         stored = _stored(event_id)
-        if stored is not None:  # the same event, decided concurrently by another worker
+        if stored is not None:  # the same event again (QoS 1), or decided by another worker
             return stored
         return decide_access(  # the same rotating code, used concurrently: now a replay
             request, keys, now
         )
-    return _decision(event, ctx, door)
+    return decision
+
+
+def _decide(
+    ctx: _Context,
+    request: AccessRequest,
+    keys: Mapping[int, Ed25519PublicKey] | None,
+    now: datetime,
+) -> str:
+    """The reason for this request (GRANTED or the first failed check). With no keys given,
+    the process-wide key cache is used and refreshed once if the token names a key it lacks."""
+    try:
+        _check(ctx, request, keys if keys is not None else cached_published_keys(now), now)
+    except _Denied as denied:
+        stale_cache = keys is None and denied.reason in (
+            Reason.UNKNOWN_KEY,
+            Reason.BAD_SIGNATURE,
+        )
+        if not stale_cache:
+            return denied.reason
+        try:
+            _check(ctx, request, cached_published_keys(now, refresh=True), now)
+        except _Denied as again:
+            return again.reason
+    return Reason.GRANTED
 
 
 def _check(
@@ -175,7 +201,13 @@ def _check(
     claims = ctx.claims
     if claims.kind in ROTATING and _already_used(_replay_key(ctx, request)):
         raise _Denied(Reason.REPLAYED)
-    ctx.holder_pass = db.session.get(Pass, claims.pass_id)
+    ctx.holder_pass = db.session.get(
+        Pass,
+        claims.pass_id,
+        options=[
+            joinedload(Pass.member).selectinload(User.memberships).joinedload(Membership.plan)
+        ],
+    )
     if ctx.holder_pass is None or ctx.holder_pass.is_revoked:
         raise _Denied(Reason.REVOKED)
     holder_pass = ctx.holder_pass
@@ -322,7 +354,7 @@ def _stored(event_id: str) -> Decision | None:
 
 
 def _decision(event: AccessEvent, ctx: _Context | None, door: Door | None) -> Decision:
-    member = event.member
+    member = ctx.member if ctx is not None else event.member
     booking = ctx.booking if ctx is not None else None
     return Decision(
         event_id=event.event_id,

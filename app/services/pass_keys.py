@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -106,6 +107,26 @@ def published_keys(now: datetime | None = None) -> dict[int, Ed25519PublicKey]:
         )
     )
     return {key.id: Ed25519PublicKey.from_public_bytes(key.public_key) for key in keys}
+
+
+#: How long a process trusts its copy of the published keys. A token naming a key the copy lacks
+#: (or failing against it) refreshes it at once, so a new key works immediately.
+KEY_CACHE_SECONDS = 60.0
+_key_cache: dict[str, tuple[float, dict[int, Ed25519PublicKey]]] = {}
+
+
+def cached_published_keys(
+    now: datetime | None = None, *, refresh: bool = False
+) -> dict[int, Ed25519PublicKey]:
+    """published_keys(), kept per database for KEY_CACHE_SECONDS (one query a minute, not one
+    per door scan)."""
+    database = db.engine.url.render_as_string(hide_password=True)
+    cached = _key_cache.get(database)
+    clock = time.monotonic()
+    if refresh or cached is None or clock - cached[0] > KEY_CACHE_SECONDS:
+        cached = (clock, published_keys(now))
+        _key_cache[database] = cached
+    return cached[1]
 
 
 def generate_key(keyring: Keyring) -> PassKey:

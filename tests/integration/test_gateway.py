@@ -126,7 +126,7 @@ def open_all_day(hub: Hub) -> None:
     set_opening_hours(hub, {day: (clock_time(0), clock_time(23, 59, 59)) for day in range(7)})
 
 
-def seed_world(app: Flask, keyring: Keyring, members: int = 12) -> World:
+def seed_world(app: Flask, keyring: Keyring, members: int = 40) -> World:
     """Two hubs open around the clock, a door, a zone, members with a plan, and the devices."""
     with app.app_context():
         hub = Hub(slug=HUB, name="Gateway Hub", timezone="Asia/Jakarta")
