@@ -6,6 +6,7 @@ that refuses and rolls back its own transaction never takes the test's data with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import db
@@ -123,12 +124,22 @@ def session(app: Flask) -> Iterator[Session]:
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session(  # type: ignore[method-assign]
-            {
-                "bind": connection,
-                "join_transaction_mode": "create_savepoint",
-                "class_": ConnectionBoundSession,
-            }
+        bound = sessionmaker(
+            class_=ConnectionBoundSession,
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+        )
+        test_thread = threading.get_ident()
+
+        def session_for_this_thread(**options: Any) -> Session:
+            # Only the test's own thread joins its transaction; any other thread (a live
+            # server still streaming, a gateway) keeps ordinary sessions on its own app's engine.
+            if threading.get_ident() == test_thread:
+                return bound(**options)
+            return original.session_factory(**options)
+
+        db.session = scoped_session(  # type: ignore[method-assign]
+            session_for_this_thread, scopefunc=original.registry.scopefunc
         )
         try:
             yield db.session()

@@ -58,6 +58,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, e2e_mail: MailCatcher) ->
         WTF_CSRF_ENABLED=True,
         # Every browser logs in from 127.0.0.1: the per-address limit would trip mid-session.
         RUANG_LOGIN_LIMIT="1000 per minute",
+        # Live-occupancy streams end soon after their page closes (the browser reconnects).
+        OCCUPANCY_STREAM_SECONDS=10,
         **e2e_mail.app_config(),
     )
     with app.app_context():
