@@ -40,6 +40,10 @@ with socket.socket() as s:
   done
   GATEWAY_PASSWORD="$(cat "$INSTANCE/mosquitto/gateway-password")"
   export MQTT_URL="mqtt://ruang-gateway:$GATEWAY_PASSWORD@127.0.0.1:$MQTT_PORT"
+  if [ "${RUANG_BROKER:-}" = embedded ] || ! { command -v mosquitto >/dev/null 2>&1 \
+      || [ -x /usr/sbin/mosquitto ]; }; then
+    MQTT_URL="$MQTT_URL?protocol=3.1.1"  # the embedded broker speaks MQTT 3.1.1 only
+  fi
   BROKER_NOTE="MQTT broker at mqtt://127.0.0.1:$MQTT_PORT (gateway user ruang-gateway; devices: flask ruang device add)"
 else
   BROKER_NOTE="MQTT broker from MQTT_URL"

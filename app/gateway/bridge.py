@@ -59,6 +59,8 @@ class GatewayOptions:
     @property
     def subscriptions(self) -> list[str]:
         topics = (*protocol.GATEWAY_SUBSCRIPTIONS, *protocol.ADAPTER_SUBSCRIPTIONS)
+        if parse_mqtt_url(self.url).mqtt311:  # no shared subscriptions before MQTT 5
+            return list(topics)
         return [protocol.shared(topic, self.share_group) for topic in topics]
 
 
@@ -105,7 +107,7 @@ class Gateway:
         self._wake.set()
         self._drain()
         properties = None
-        if end_session:
+        if end_session and not self.address.mqtt311:
             properties = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = 0
         self.client.disconnect(properties=properties)
@@ -150,8 +152,11 @@ class Gateway:
             return
         self.metrics.count("connected")
         log.info("gateway connected (session present: %s)", flags.session_present)
-        options = SubscribeOptions(qos=1)
-        client.subscribe([(topic, options) for topic in self.options.subscriptions])
+        if self.address.mqtt311:
+            client.subscribe([(topic, 1) for topic in self.options.subscriptions])
+        else:
+            options = SubscribeOptions(qos=1)
+            client.subscribe([(topic, options) for topic in self.options.subscriptions])
         self._republish.set()
         self._wake.set()
 

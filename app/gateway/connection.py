@@ -33,6 +33,9 @@ class BrokerAddress:
     password: str | None
     tls: bool
     ca_file: str | None = None  # mqtts:// with ?ca=/path/ca.pem; else the system's CAs
+    # ?protocol=3.1.1 for brokers without MQTT 5 (the embedded Python broker): no shared
+    # subscriptions then, so run a single gateway.
+    mqtt311: bool = False
 
     def __str__(self) -> str:  # for logs: never the password
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.username or ''}@{self.host}:{self.port}"
@@ -48,7 +51,11 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
         port = parts.port or (8883 if tls else 1883)
     except ValueError as exc:
         raise BadBrokerUrl(f"MQTT_URL port: {exc}") from None
-    ca = parse_qs(parts.query).get("ca")
+    query = parse_qs(parts.query)
+    ca = query.get("ca")
+    version = query.get("protocol", ["5"])[0]
+    if version not in ("5", "3.1.1"):
+        raise BadBrokerUrl("MQTT_URL ?protocol= is 5 (the default) or 3.1.1")
     return BrokerAddress(
         host=parts.hostname,
         port=port,
@@ -56,6 +63,7 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
         password=unquote(parts.password) if parts.password else None,
         tls=tls,
         ca_file=ca[0] if ca else None,
+        mqtt311=version == "3.1.1",
     )
 
 
@@ -67,8 +75,17 @@ def _no_delay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
 
 
 def new_client(address: BrokerAddress, client_id: str) -> mqtt.Client:
-    """An MQTT 5 client for the gateway; connect it with `connect_async(address, ...)`."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    """An MQTT 5 client for the gateway (3.1.1 with a persistent session where the broker has no
+    MQTT 5); connect it with `connect_async(address, ...)`."""
+    if address.mqtt311:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=False,
+        )
+    else:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     if address.username is not None:
         client.username_pw_set(address.username, address.password)
     if address.tls:
@@ -82,6 +99,9 @@ def new_client(address: BrokerAddress, client_id: str) -> mqtt.Client:
 def connect_async(client: mqtt.Client, address: BrokerAddress, session_expiry: int) -> None:
     """Connect in the client's loop thread, resuming the session (clean_start False): what the
     broker queued for this client id while it was away is delivered when it is back."""
+    if address.mqtt311:  # the persistent session was asked for in new_client
+        client.connect_async(address.host, address.port, keepalive=KEEPALIVE_SECONDS)
+        return
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.SessionExpiryInterval = session_expiry
     client.connect_async(
