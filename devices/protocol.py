@@ -7,6 +7,7 @@ is the human-readable version of this module. Importable without Flask or SQLAlc
     reader -> server  <root>/reader/<device>/scan       Scan           QoS 1
     server -> reader  <root>/reader/<device>/decision   Decision       QoS 1
     reader -> server  <root>/reader/<device>/events     OfflineEvent   QoS 1
+    server -> reader  <root>/reader/<device>/ack        EventAck       QoS 1, never retained
     server -> device  <root>/device/<device>/command    Command        QoS 1, never retained
     device -> server  <root>/device/<device>/status     Status         QoS 1, retained, last will
     sensor -> server  <root>/sensor/<device>/occupancy  Occupancy      QoS 1
@@ -14,8 +15,9 @@ is the human-readable version of this module. Importable without Flask or SQLAlc
     server -> all     <root>/revocations                RevocationSet  QoS 1, retained
 
 where <root> is `ruang/v1/<hub slug>`. An OfflineEvent reuses the id of the Scan it decided, so a
-late server decision and the reader's own are one access event. Third-party devices are read on
-their firmware's topics (ADAPTER_SUBSCRIPTIONS, mapped by devices/adapters).
+late server decision and the reader's own are one access event; the reader keeps it until the
+EventAck with its id arrives (a broker's PUBACK only means the broker took it). Third-party
+devices are read on their firmware's topics (ADAPTER_SUBSCRIPTIONS, mapped by devices/adapters).
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def events_topic(hub: str, device: str) -> str:
     return f"{ROOT}/{_segment(hub, 'hub')}/reader/{_segment(device, 'device')}/events"
 
 
+def ack_topic(hub: str, device: str) -> str:
+    return f"{ROOT}/{_segment(hub, 'hub')}/reader/{_segment(device, 'device')}/ack"
+
+
 def command_topic(hub: str, device: str) -> str:
     return f"{ROOT}/{_segment(hub, 'hub')}/device/{_segment(device, 'device')}/command"
 
@@ -112,7 +118,7 @@ class Route:
     hub: str
     role: str  # reader | device | sensor
     device: str
-    channel: str  # scan | events | status | occupancy | decision | command
+    channel: str  # scan | events | status | occupancy | decision | ack | command
 
 
 def parse_topic(topic: str) -> Route:
@@ -260,6 +266,19 @@ class OfflineEvent(Message):
         _direction(self.dir)
         if len(self.token) > 256 or len(self.reason) > 32:
             raise ProtocolError("token or reason too long")
+
+
+@dataclass(frozen=True)
+class EventAck(Message):
+    """Server to reader: the OfflineEvent `id` is stored (`stored`) or was already known (a
+    re-upload, or a scan the server answered); either way the reader may forget it."""
+
+    FIELDS: ClassVar[dict[str, Any]] = {"id": str, "stored": bool}
+    id: str
+    stored: bool
+
+    def validate(self) -> None:
+        _event_id(self.id)
 
 
 @dataclass(frozen=True)

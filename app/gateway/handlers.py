@@ -4,6 +4,7 @@ Handlers run inside an app context (one per message, see bridge.py) and return w
 they raise ProtocolError for a malformed message and Dropped for one that is well formed but not
 acceptable (an unknown device, another hub's topic). Every handler is idempotent: scans and
 offline events by their event ids, occupancy by message id (QoS 1 delivers duplicates).
+Replies are published after the handler's transaction committed (an EventAck means stored).
 """
 
 from __future__ import annotations
@@ -135,7 +136,14 @@ def on_offline_event(route: protocol.Route, message: Incoming) -> Handled:
             at=datetime.fromtimestamp(upload.at, UTC),
         )
     )
-    return Handled("offline_event" if stored else "offline_event_duplicate", device.device_id)
+    # Acknowledged once stored (or found): only then may the reader forget it. A re-upload is
+    # acknowledged again, since the reader may have missed the first EventAck.
+    ack = protocol.EventAck(id=upload.id, stored=stored)
+    return Handled(
+        "offline_event" if stored else "offline_event_duplicate",
+        device.device_id,
+        [Outgoing(protocol.ack_topic(route.hub, route.device), ack.to_json())],
+    )
 
 
 def on_status(route: protocol.Route, message: Incoming) -> Handled:

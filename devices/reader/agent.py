@@ -2,7 +2,8 @@
 
 Threads: the caller presents tokens (`present`, blocking up to the decision timeout); paho's
 network thread runs the callbacks; a housekeeping thread sends the heartbeat and uploads the
-outbox whenever the link is up.
+outbox whenever the link is up. An outbox entry leaves when the server's EventAck for it arrives
+(not on the broker's PUBACK); one unacknowledged for a while, or at a reconnect, goes again.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from devices.reader.outputs import Relay
 
 log = logging.getLogger(__name__)
 
-UPLOAD_BATCH = 50
-PUBACK_TIMEOUT = 10.0  # seconds to wait for the broker to acknowledge one upload
+UPLOAD_WINDOW = 50  # offline events sent and awaiting their EventAck at once
+GOODBYE_TIMEOUT = 2.0  # seconds to wait for the broker to take the last status
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,14 @@ class Reader:
     ) -> None:
         self.config, self.relay, self.clock = config, relay, clock
         self.cache = TrustCache(config.cache_path)
-        self.outbox = Outbox(config.outbox)
+        self.outbox = Outbox(config.outbox, resend_after=config.ack_timeout)
         self.malformed = 0  # messages ignored because they broke the protocol
-        self.uploaded = 0  # offline events acknowledged by the broker
+        self.uploaded = 0  # offline events the server acknowledged (EventAck)
+        self.upload_sends = 0  # OfflineEvent publishes, re-sends included
         hub, device = config.hub, config.device
         self._topics = {
             protocol.decision_topic(hub, device): self._on_decision,
+            protocol.ack_topic(hub, device): self._on_ack,
             protocol.command_topic(hub, device): self._on_command,
             protocol.keys_topic(hub): self._on_keys,
             protocol.revocations_topic(hub): self._on_revocations,
@@ -107,11 +110,11 @@ class Reader:
         self._stopping.set()
         self._wake.set()
         if self._housekeeping.is_alive():
-            self._housekeeping.join(timeout=PUBACK_TIMEOUT + 5)
+            self._housekeeping.join(timeout=5)
         if self.connected:
             goodbye = protocol.Status("offline", FIRMWARE, self.clock()).to_json()
             info = self.client.publish(self._status_topic, goodbye, qos=1, retain=True)
-            _acknowledged(info, 2.0)
+            _acknowledged(info, GOODBYE_TIMEOUT)
         self.client.disconnect()
         self.client.loop_stop()
         self.relay.shutdown()
@@ -173,7 +176,9 @@ class Reader:
             return
         client.subscribe([(topic, 1) for topic in self._topics])
         self._publish_status()
-        self._connected.set()  # after SUBSCRIBE: a decision cannot arrive before we listen
+        # EventAcks sent while we were away are lost (clean session): send everything again.
+        self.outbox.resend_all()
+        self._connected.set()  # after SUBSCRIBE: a decision or ack cannot arrive unheard
         self._wake.set()
         log.info("connected to %s:%d", self.config.broker.host, self.config.broker.port)
 
@@ -206,6 +211,13 @@ class Reader:
         waiter.decision = decision
         waiter.done.set()
 
+    def _on_ack(self, payload: bytes) -> None:
+        ack = protocol.EventAck.from_json(payload)
+        if self.outbox.remove(ack.id):  # else a duplicate ack: already gone
+            self.uploaded += 1
+            self._wake.set()  # room in the upload window
+            log.debug("%s: %s by the server", ack.id, "stored" if ack.stored else "already known")
+
     def _on_command(self, payload: bytes) -> None:
         command = protocol.Command.from_json(payload)
         if command.id in self._recent_commands:
@@ -231,7 +243,14 @@ class Reader:
     def _keep_house(self) -> None:
         next_beat = time.monotonic() + self.config.heartbeat
         while not self._stopping.is_set():
-            self._wake.wait(max(next_beat - time.monotonic(), 0))
+            timeout = self.config.heartbeat  # offline: _on_connect wakes us
+            if self.connected:
+                wake_at = next_beat
+                resend_at = self.outbox.next_resend()
+                if resend_at is not None:
+                    wake_at = min(wake_at, max(resend_at, time.monotonic() + 0.1))
+                timeout = max(wake_at - time.monotonic(), 0)
+            self._wake.wait(timeout)
             self._wake.clear()
             if not self.connected or self._stopping.is_set():
                 continue
@@ -244,24 +263,22 @@ class Reader:
                 log.exception("outbox upload failed")
 
     def upload(self) -> int:
-        """Send queued offline events; each leaves the outbox only after its PUBACK."""
+        """Send the outbox entries that are due (never sent on this connection, or sent and not
+        acknowledged in time); they leave the outbox when their EventAck arrives (`_on_ack`)."""
         sent = 0
-        while self.connected and not self._stopping.is_set():
-            batch = self.outbox.pending(UPLOAD_BATCH)
-            if not batch:
+        now = time.monotonic()
+        for event in self.outbox.due(now, UPLOAD_WINDOW):
+            if not self.connected or self._stopping.is_set():
                 break
-            publishing = [
-                (event, self.client.publish(self._events_topic, event.to_json(), qos=1))
-                for event in batch
-            ]
-            for event, info in publishing:
-                if not _acknowledged(info, PUBACK_TIMEOUT):
-                    return sent  # the link dropped: the rest waits for the next connection
-                self.outbox.remove(event.id)
-                sent += 1
-                self.uploaded += 1
+            if not self.outbox.sending(event.id, now):
+                continue  # acknowledged meanwhile
+            info = self.client.publish(self._events_topic, event.to_json(), qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break  # the link dropped: everything goes again after the next connection
+            sent += 1
+            self.upload_sends += 1
         if sent:
-            log.info("uploaded %d offline events, %d left", sent, len(self.outbox))
+            log.info("sent %d offline events, %d in the outbox", sent, len(self.outbox))
         return sent
 
 

@@ -64,6 +64,7 @@ class ReaderConfig:
     decision_timeout: float = 0.3  # seconds to wait for the server before deciding alone
     heartbeat: float = 30.0  # seconds between status messages
     open_seconds: int = 5  # how long an offline grant holds the door open
+    ack_timeout: float = 10.0  # seconds before an unacknowledged upload goes again (doubling)
     input: str = "stdin"  # stdin, or a path read line by line (a keyboard-wedge scanner's tty)
     output: OutputConfig = OutputConfig()
 
@@ -112,6 +113,7 @@ def from_mapping(data: dict[str, Any], base: Path = Path()) -> ReaderConfig:
         decision_timeout=float(reader.get("decision_timeout", 0.3)),
         heartbeat=float(reader.get("heartbeat", 30)),
         open_seconds=int(reader.get("open_seconds", 5)),
+        ack_timeout=float(reader.get("ack_timeout", 10)),
         input=str(data.get("input", {}).get("source", "stdin")),
         output=OutputConfig(kind, output.get("pin"), bool(output.get("active_high", True))),
     )
@@ -119,6 +121,8 @@ def from_mapping(data: dict[str, Any], base: Path = Path()) -> ReaderConfig:
         raise ConfigError("decision_timeout is 0-10 s and heartbeat 1-3600 s")
     if not 1 <= config.open_seconds <= 60:
         raise ConfigError("open_seconds is 1-60")
+    if not 1 <= config.ack_timeout <= 60:
+        raise ConfigError("ack_timeout is 1-60 s")
     return config
 
 

@@ -7,7 +7,10 @@ tests with the real gateway and database are in test_reader_gateway.py.
 from __future__ import annotations
 
 import base64
+import collections
+import dataclasses
 import itertools
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -70,10 +73,16 @@ class Keys:
 
 
 class Server:
-    """The gateway's part, minimally: answers scans, collects uploads, publishes retained state."""
+    """The gateway's part, minimally: answers scans, collects and acknowledges uploads (those
+    `acknowledge` accepts), publishes retained state."""
 
-    def __init__(self, broker: Broker, answer: Callable[[protocol.Scan], protocol.Decision | None]):
-        self.answer = answer
+    def __init__(
+        self,
+        broker: Broker,
+        answer: Callable[[protocol.Scan], protocol.Decision | None],
+        acknowledge: Callable[[protocol.OfflineEvent], bool] = lambda _upload: True,
+    ):
+        self.answer, self.acknowledge = answer, acknowledge
         self.scans: list[protocol.Scan] = []
         self.uploads: list[protocol.OfflineEvent] = []
         self.statuses: list[tuple[str, protocol.Status]] = []
@@ -99,7 +108,12 @@ class Server:
                 topic = protocol.decision_topic(route.hub, route.device)
                 client.publish(topic, decision.to_json(), qos=1)
         elif route.channel == "events":
-            self.uploads.append(protocol.OfflineEvent.from_json(msg.payload))
+            upload = protocol.OfflineEvent.from_json(msg.payload)
+            known = any(seen.id == upload.id for seen in self.uploads)
+            self.uploads.append(upload)
+            if self.acknowledge(upload):
+                ack = protocol.EventAck(upload.id, stored=not known)
+                client.publish(protocol.ack_topic(route.hub, route.device), ack.to_json(), qos=1)
         elif route.channel == "status":
             self.statuses.append((route.device, protocol.Status.from_json(msg.payload)))
 
@@ -150,6 +164,7 @@ def make_door(tmp_path: Path) -> Callable[..., Door]:
             outbox=tmp_path / device / "outbox.sqlite",
             decision_timeout=timeout,
             heartbeat=1,
+            ack_timeout=1,
         )
         return Door(broker, config)
 
@@ -203,6 +218,53 @@ def test_a_silent_server_means_an_offline_decision_uploaded_at_once(mqtt_broker,
             wait_for(lambda: len(reader.outbox) == 0)
             (upload,) = server.uploads
             assert (upload.id, upload.grant, upload.reason) == (outcome.event_id, True, "granted")
+    finally:
+        server.close()
+
+
+def test_an_upload_leaves_the_outbox_only_when_the_server_acknowledges_it(mqtt_broker, make_door):
+    door = make_door(mqtt_broker, timeout=0.3)
+    lost = threading.Event()  # the first upload reaches the broker and then no one
+    server = Server(mqtt_broker, lambda scan: None, acknowledge=lambda _u: lost.is_set())
+    keys = Keys()
+    try:
+        server.publish(protocol.keys_topic(door.config.hub), keys.keyset())
+        with door.reader() as reader:
+            wait_for(lambda: reader.cache.keys)
+            outcome = reader.present(keys.token(pass_id=5))
+            assert outcome.offline
+            wait_for(lambda: server.uploads)  # the broker took it (and sent its PUBACK)
+            assert len(reader.outbox) == 1
+            lost.set()
+            wait_for(lambda: len(reader.outbox) == 0)  # sent again after ack_timeout
+            assert {upload.id for upload in server.uploads} == {outcome.event_id}
+            assert len(server.uploads) >= 2
+            assert reader.uploaded == 1
+    finally:
+        server.close()
+
+
+def test_a_reconnect_sends_every_unacknowledged_upload_again(mqtt_broker, make_door):
+    door = make_door(mqtt_broker, timeout=0.3)
+    door.config = dataclasses.replace(door.config, ack_timeout=60)  # only a reconnect resends
+    answering = threading.Event()
+    server = Server(mqtt_broker, lambda scan: None, acknowledge=lambda _u: answering.is_set())
+    keys = Keys()
+    try:
+        server.publish(protocol.keys_topic(door.config.hub), keys.keyset())
+        with door.reader() as reader:
+            wait_for(lambda: reader.cache.keys)
+            outcomes = [reader.present(keys.token(pass_id=n)) for n in (5, 6)]
+            wait_for(lambda: len(server.uploads) == 2)
+            answering.set()
+            sock = reader.client.socket()  # the link drops; paho reconnects
+            assert isinstance(sock, socket.socket)
+            sock.shutdown(socket.SHUT_RDWR)
+            wait_for(lambda: len(reader.outbox) == 0)
+            # (paho itself also re-sends a publish whose PUBACK was lost with the link)
+            sends = collections.Counter(upload.id for upload in server.uploads)
+            assert set(sends) == {outcome.event_id for outcome in outcomes}
+            assert min(sends.values()) >= 2
     finally:
         server.close()
 

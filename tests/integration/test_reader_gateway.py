@@ -7,14 +7,16 @@ with timeouts.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from datetime import time as clock_time
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
@@ -42,7 +44,7 @@ from app.services.pass_keys import Keyring, generate_key
 from devices import passcode, protocol
 from devices.reader.agent import Reader
 from devices.reader.config import BrokerAddress, ReaderConfig
-from tests.broker import Broker
+from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker
 from tests.conftest import make_test_app
 from tests.databases import BACKENDS, fresh_database
 from tests.integration.test_reader import RecordingRelay, wait_for
@@ -141,6 +143,7 @@ class Door:
             hub_id=self.world.hub_id,
             outbox=self.state / "outbox.sqlite",
             decision_timeout=5.0,  # a cold first decision on a shared CI machine may be slow
+            ack_timeout=1.0,  # an upload no gateway heard goes again soon (1, 2, 4... s)
         )
         reader = Reader(config, self.relay)
         reader.start()
@@ -198,21 +201,22 @@ def test_broker_stopped_offline_decisions_reach_the_database_exactly_once(world,
         assert decided[-1].grant
 
         broker.start()
-        # Mosquitto does not persist shared subscriptions: until the gateway has subscribed
-        # again, an upload would reach no one (see docs/reader.md). Wait for it.
-        wait_for(lambda: gateway.stats().get("connected", 0) >= 2 and gateway.ready.is_set(), 30)
+        # The reader and the gateway reconnect each on its own backoff: uploads made before the
+        # gateway has subscribed again reach no one (Mosquitto forgets shared subscriptions when
+        # it restarts) and go again until the gateway acknowledges them.
         with door.reader() as reader:
-            wait_for(lambda: len(reader.outbox) == 0, 15)
+            wait_for(lambda: len(reader.outbox) == 0, 30)
             expected = {f"{DEVICE}:{o.event_id}": o for o in decided}
+            assert gateway.stats().get("connected", 0) >= 2
             wait_for(lambda: len(world.events("offline")) >= len(expected), 15)
 
-            # A re-upload (a PUBACK lost with the link) changes nothing on the server.
+            # A re-upload (an EventAck lost with the link) changes nothing on the server.
             again = protocol.OfflineEvent(
                 decided[0].event_id, valid.token, time.time(), "in", True, "granted"
             )
             reader.outbox.add(again)
             reader.upload()
-            assert len(reader.outbox) == 0
+            wait_for(lambda: len(reader.outbox) == 0, 15)  # acknowledged as already known
             probe = reader.present(world.token(0).token)  # handled after the re-upload
             assert not probe.offline
 
@@ -221,6 +225,76 @@ def test_broker_stopped_offline_decisions_reach_the_database_exactly_once(world,
         for event in stored:
             outcome = expected[event.event_id]
             assert (event.granted, event.reason) == (outcome.grant, outcome.reason)
+
+
+def test_uploads_before_the_gateway_is_back_from_a_broker_restart_are_not_lost(world, tmp_path):
+    """The broker restarts; the reader is back first and uploads its offline decisions, which
+    the broker acknowledges and hands to no one. They reach the database once the gateway is
+    back, exactly once each, and only then leave the outbox."""
+    with door_broker(tmp_path / "broker") as broker, ExitStack() as first_gateway:
+        first_gateway.enter_context(running_gateway(world, broker))
+        door = Door(world, broker, tmp_path / "state", RecordingRelay())
+        with door.reader() as reader:
+            wait_for(lambda: reader.cache.keys, 15)
+            broker.stop()
+            first_gateway.close()  # the gateway is slower to come back than the reader
+            wait_for(lambda: not reader.connected)
+            decided = [
+                reader.present(world.token(1).token),
+                reader.present(forge(world.token(1).token)),
+                reader.present(world.token(2).token),
+            ]
+            assert all(outcome.offline for outcome in decided)
+
+            broker.start()
+            expected = {f"{DEVICE}:{o.event_id}": o for o in decided}
+            with Watcher(broker, protocol.events_topic(HUB, DEVICE)) as watcher:
+                # Uploaded (and re-sent) through the broker while no gateway listens ...
+                wait_for(lambda: watcher.ids() == {o.event_id for o in decided}, 30)
+                assert len(reader.outbox) == len(decided)  # ... and kept: no EventAck yet
+                assert not [e for e in world.events("offline") if e.event_id in expected]
+                with running_gateway(world, broker) as gateway:
+                    wait_for(lambda: len(reader.outbox) == 0, 30)
+                    assert gateway.stats().get("offline_event", 0) == len(decided)
+        assert reader.uploaded == len(decided)
+
+    stored = [e for e in world.events("offline") if e.event_id in expected]
+    assert sorted(e.event_id for e in stored) == sorted(expected)  # each exactly once
+    for event in stored:
+        outcome = expected[event.event_id]
+        assert (event.granted, event.reason) == (outcome.grant, outcome.reason)
+
+
+class Watcher:
+    """A plain (not shared) subscriber as the gateway user: what reached the broker on a topic."""
+
+    def __init__(self, broker: Broker, topic: str) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="rd-watcher")
+        self.client.username_pw_set(GATEWAY_USER, GATEWAY_PASSWORD)
+        subscribed = threading.Event()
+        self.client.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        assert subscribed.wait(15)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            self._seen.add(protocol.OfflineEvent.from_json(msg.payload).id)
+
+    def ids(self) -> set[str]:
+        with self._lock:
+            return set(self._seen)
+
+    def __enter__(self) -> Watcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
 
 
 def forge(token: str) -> str:

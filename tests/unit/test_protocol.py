@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from devices import protocol
 from devices.protocol import (
     Decision,
+    EventAck,
     KeySet,
     Occupancy,
     OfflineEvent,
@@ -29,6 +30,7 @@ MESSAGES = [
     OfflineEvent(
         id="r1:43", token="ABC", at=1_795_000_001, dir="out", grant=False, reason="expired"
     ),
+    EventAck(id="r1:43", stored=True),
     protocol.Command(id="c1", action="unlock", open=5),
     Status(state="online", fw="1.2.0", at=1_795_000_000),
     Occupancy(id="s1:7", zone="Area Kerja", at=1_795_000_000, count=12),
@@ -59,6 +61,19 @@ def test_topics() -> None:
     ]:
         with pytest.raises(ProtocolError):
             parse_topic(bad)
+
+
+def test_an_event_ack_goes_to_the_readers_own_ack_topic() -> None:
+    topic = protocol.ack_topic("jfc-hub", "lobby-1")
+    assert topic == "ruang/v1/jfc-hub/reader/lobby-1/ack"
+    assert parse_topic(topic) == protocol.Route("jfc-hub", "reader", "lobby-1", "ack")
+    for bad in [
+        b'{"v": 1, "id": "a"}',
+        b'{"v": 1, "id": "a b", "stored": true}',
+        b'{"v": 1, "id": "a", "stored": 1}',
+    ]:
+        with pytest.raises(ProtocolError):
+            EventAck.from_json(bad)
 
 
 @pytest.mark.parametrize(
@@ -116,6 +131,7 @@ FIELD_NAMES = [
     "count",
     "open",
     "text",
+    "stored",
 ]
 
 
@@ -123,7 +139,7 @@ FIELD_NAMES = [
 @given(st.dictionaries(st.sampled_from(FIELD_NAMES), JSON_VALUES).map(lambda d: {"v": 1, **d}))
 def test_json_objects_with_wrong_fields_are_protocol_errors(data: dict) -> None:
     payload = json.dumps(data).encode()
-    for kind in (Scan, OfflineEvent, Status, Occupancy, Decision):
+    for kind in (Scan, OfflineEvent, Status, Occupancy, Decision, EventAck):
         try:
             message = kind.from_json(payload)
         except ProtocolError:
