@@ -593,7 +593,9 @@ def test_status_last_will_and_silence(world, broker, gateway) -> None:
     wait_for(lambda: not world.device(SENSOR).online, "the last will")
     # Back, then silent: no heartbeat for the gateway's silent_after (3 s here) -> offline.
     again = DeviceClient(broker, SENSOR, will=(topic, offline))
-    again.publish(topic, online, retain=True)
+    # A fresh `at`: a status stamped more than silent_after ago would count as silence at once.
+    online_now = protocol.Status(state="online", fw="1.4.2", at=time.time()).to_json()
+    again.publish(topic, online_now, retain=True)
     wait_for(lambda: world.device(SENSOR).online, "online again")
     wait_for(lambda: not world.device(SENSOR).online, "marked offline after silence")
     assert counted(gateway, "went_silent") >= 1
