@@ -126,33 +126,29 @@ def desk(slug: str, resource_id: int) -> str | Response:
 
 @member.post("/<slug>/book")
 def book_desk(slug: str) -> Response:
-    hub = member_bookings.active_hub(slug)
-    form = DeskDayForm()
-    if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
-        flash(gettext("Choose a desk and a date."), "error")
+    hub, chosen = _chosen_desk_day(slug)
+    if chosen is None:
         return redirect(url_for(".floor", slug=slug))
-    resource = member_bookings.resource_at_hub(hub, form.resource_id.data)
+    resource, day = chosen
     try:
-        booking = bookings.book_whole_day(me().id, resource.id, form.day.data)
+        booking = bookings.book_whole_day(me().id, resource.id, day)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not booked: %(reason)s", reason=describe(error)), "error")
-        return _back_to_floor(hub, resource, form.day.data)
+        return _back_to_floor(hub, resource, day)
     flash(gettext("Booked: %(name)s.", name=resource.name), "success")
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
 @member.post("/<slug>/waitlist")
 def join_waitlist(slug: str) -> Response:
-    hub = member_bookings.active_hub(slug)
-    form = DeskDayForm()
-    if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
-        flash(gettext("Choose a desk and a date."), "error")
+    hub, chosen = _chosen_desk_day(slug)
+    if chosen is None:
         return redirect(url_for(".floor", slug=slug))
-    resource = member_bookings.resource_at_hub(hub, form.resource_id.data)
+    resource, day = chosen
     try:
-        waitlist.join_waitlist_for_day(me().id, resource.id, form.day.data)
+        waitlist.join_waitlist_for_day(me().id, resource.id, day)
     except NotFound:
         raise
     except DomainError as error:
@@ -166,7 +162,18 @@ def join_waitlist(slug: str) -> Response:
             ),
             "success",
         )
-    return _back_to_floor(hub, resource, form.day.data)
+    return _back_to_floor(hub, resource, day)
+
+
+def _chosen_desk_day(slug: str) -> tuple[Hub, tuple[Resource, date] | None]:
+    """The hub, and the desk and day the posted form names (None, with a message, if it does not:
+    404 for a desk of another hub)."""
+    hub = member_bookings.active_hub(slug)
+    form = DeskDayForm()
+    if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
+        flash(gettext("Choose a desk and a date."), "error")
+        return hub, None
+    return hub, (member_bookings.resource_at_hub(hub, form.resource_id.data), form.day.data)
 
 
 # -- rooms -------------------------------------------------------------------------------------
