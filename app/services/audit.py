@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import Enum
@@ -41,6 +42,20 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+@contextmanager
+def audited_change(
+    action: str, target: Base, fields: Iterable[str], *, actor_id: int | None, hub_id: int | None
+) -> Iterator[None]:
+    """Record `action` with the fields before and after the block, if the block changed any."""
+    names = tuple(fields)
+    before = snapshot(target, names)
+    yield
+    db.session.flush()
+    after = snapshot(target, names)
+    if before != after:
+        record(action, target, actor_id=actor_id, hub_id=hub_id, before=before, after=after)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the web layer can put a translated message next to the right field.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
@@ -27,7 +28,7 @@ from app.models import (
     Zone,
 )
 from app.models.hubs import zone_for
-from app.services.audit import record, snapshot
+from app.services.audit import audited_change, record, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.hub_calendar import parse_closures_csv, set_opening_hours
 from app.services.transactions import transaction
@@ -160,12 +161,10 @@ def update_hub(actor: User, hub: Hub, details: HubDetails) -> Hub:
     _require_admin(actor, hub)
     with transaction():
         _check_hub(details, hub)
-        before = snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS)
-        for name, value in _hub_values(details).items():
-            setattr(hub, name, value)
-        after = snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS)
-        if before != after:
-            record("hub.update", hub, actor_id=actor.id, hub_id=hub.id, before=before, after=after)
+        fields = HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS
+        with audited_change("hub.update", hub, fields, actor_id=actor.id, hub_id=hub.id):
+            for name, value in _hub_values(details).items():
+                setattr(hub, name, value)
     return hub
 
 
@@ -278,14 +277,9 @@ def update_floor(actor: User, floor: Floor, details: FloorDetails) -> Floor:
     _require_admin(actor, hub)
     with transaction():
         _check_floor(hub, details, floor)
-        before = snapshot(floor, FLOOR_FIELDS)
-        for name, value in _floor_values(details).items():
-            setattr(floor, name, value)
-        after = snapshot(floor, FLOOR_FIELDS)
-        if before != after:
-            record(
-                "floor.update", floor, actor_id=actor.id, hub_id=hub.id, before=before, after=after
-            )
+        with audited_change("floor.update", floor, FLOOR_FIELDS, actor_id=actor.id, hub_id=hub.id):
+            for name, value in _floor_values(details).items():
+                setattr(floor, name, value)
     return floor
 
 
@@ -314,11 +308,9 @@ def update_resource(actor: User, resource: Resource, details: ResourceDetails) -
     _require_admin(actor, floor.hub)
     with transaction():
         _check_resource(floor, details, resource)
-        before = snapshot(resource, RESOURCE_FIELDS)
-        for name, value in _resource_values(floor, details).items():
-            setattr(resource, name, value)
-        db.session.flush()
-        _record_resource_change(actor, resource, before)
+        with _resource_change(actor, resource):
+            for name, value in _resource_values(floor, details).items():
+                setattr(resource, name, value)
     return resource
 
 
@@ -328,19 +320,16 @@ def place_resource(actor: User, resource: Resource, x: int, y: int) -> Resource:
     _require_admin(actor, floor.hub)
     with transaction():
         _check_placement(floor, x, y, resource.width, resource.height)
-        before = snapshot(resource, RESOURCE_FIELDS)
-        resource.x, resource.y = x, y
-        _record_resource_change(actor, resource, before)
+        with _resource_change(actor, resource):
+            resource.x, resource.y = x, y
     return resource
 
 
 def set_resource_active(actor: User, resource: Resource, active: bool) -> Resource:
     floor = resource.floor
     _require_admin(actor, floor.hub)
-    with transaction():
-        before = snapshot(resource, RESOURCE_FIELDS)
+    with transaction(), _resource_change(actor, resource):
         resource.active = active
-        _record_resource_change(actor, resource, before)
     return resource
 
 
@@ -352,17 +341,14 @@ def _require_admin(actor: User, hub: Hub) -> None:
         raise Forbidden(f"{actor.email} does not administer {hub.slug}")
 
 
-def _record_resource_change(actor: User, resource: Resource, before: dict[str, Any]) -> None:
-    after = snapshot(resource, RESOURCE_FIELDS)
-    if before != after:
-        record(
-            "resource.update",
-            resource,
-            actor_id=actor.id,
-            hub_id=resource.floor.hub_id,
-            before=before,
-            after=after,
-        )
+def _resource_change(actor: User, resource: Resource) -> AbstractContextManager[None]:
+    return audited_change(
+        "resource.update",
+        resource,
+        RESOURCE_FIELDS,
+        actor_id=actor.id,
+        hub_id=resource.floor.hub_id,
+    )
 
 
 def _hub_values(details: HubDetails) -> dict[str, Any]:
