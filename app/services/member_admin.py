@@ -117,6 +117,8 @@ def decide_application(
             raise NotFound(f"no application {membership_id} here")
         if membership.status is not MembershipStatus.PENDING:
             raise InvalidInput("already decided", reason="not_pending")
+        # Who and which plan go on both sides, so the log shows them unchanged, not removed.
+        context = {"member": membership.user.email, "plan": membership.plan.code}
         before = snapshot(membership, ("status", "decision_reason"))
         membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
         membership.decision_reason = reason[:500]
@@ -125,8 +127,8 @@ def decide_application(
             membership,
             actor_id=actor.id,
             hub_id=hub_id,
-            before={**before, "member": membership.user.email, "plan": membership.plan.code},
-            after=snapshot(membership, ("status", "decision_reason")),
+            before={**before, **context},
+            after={**snapshot(membership, ("status", "decision_reason")), **context},
         )
     _mail_decision(membership, mailer)
     return membership
