@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -126,7 +126,14 @@ def release_no_shows(hub_slug: str) -> Response:
     the_hub = staff_hub(hub_slug)
     released = desk.release_no_shows_at(the_hub.id, me().id)
     if released:
-        flash(gettext("Released %(count)s booking(s) as no-shows.", count=len(released)), "success")
+        flash(
+            ngettext(
+                "Released %(num)d booking as a no-show.",
+                "Released %(num)d bookings as no-shows.",
+                len(released),
+            ),
+            "success",
+        )
     else:
         flash(gettext("Nobody is late past the no-show window."), "info")
     return _back_to_hub(the_hub)

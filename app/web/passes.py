@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -188,10 +188,11 @@ def _guest_error(form: GuestForm, error: DomainError) -> None:
         form.form_errors.append(
             gettext("Your plan does not include guest passes.")
             if quota == 0
-            else gettext(
-                "Your plan includes %(quota)s guest pass(es) a month and they are used up "
+            else ngettext(
+                "Your plan includes %(num)d guest pass a month and it is used up for that month.",
+                "Your plan includes %(num)d guest passes a month and they are used up "
                 "for that month.",
-                quota=quota,
+                quota,
             )
         )
     else:

@@ -261,7 +261,7 @@ def test_no_show_list_and_release(
     assert "No no-shows today." in desk_client.get(hub_url(a_hub)).text
     clock(MONDAY, time(9), a_hub)
     response = desk_client.post(hub_url(a_hub, "no-shows/release"), follow_redirects=True)
-    assert "Released 1 booking(s) as no-shows." in response.text
+    assert "Released 1 booking as a no-show." in response.text
     assert status_of(late) is BookingStatus.NO_SHOW
     assert status_of(away) is BookingStatus.CONFIRMED  # another hub's booking is untouched
     page = desk_client.get(hub_url(a_hub)).text
