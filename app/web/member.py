@@ -179,15 +179,27 @@ def _chosen_desk_day(slug: str) -> tuple[Hub, tuple[Resource, date] | None]:
 # -- rooms -------------------------------------------------------------------------------------
 
 
-@member.route("/<slug>/room/<int:resource_id>", methods=["GET", "POST"])
-def room(slug: str, resource_id: int) -> str | Response:
-    """A room's day: its timeline of slots and a form to book a slot range."""
+def _timed_room(
+    slug: str, resource_id: int
+) -> tuple[Hub, Resource, member_bookings.BookingWindow, date] | Response:
+    """The hub, timed resource, booking window and chosen day of a room page; a whole-day
+    resource redirects to its desk page instead."""
     hub = member_bookings.active_hub(slug)
     resource = member_bookings.resource_at_hub(hub, resource_id)
     window = member_bookings.booking_window(me(), hub)
     day = _day_in(window)
     if resource.is_whole_day:
         return redirect(url_for(".desk", slug=slug, resource_id=resource_id, day=day))
+    return hub, resource, window, day
+
+
+@member.route("/<slug>/room/<int:resource_id>", methods=["GET", "POST"])
+def room(slug: str, resource_id: int) -> str | Response:
+    """A room's day: its timeline of slots and a form to book a slot range."""
+    found = _timed_room(slug, resource_id)
+    if isinstance(found, Response):
+        return found
+    hub, resource, window, day = found
     (state,) = availability.resource_days(resource_id, day, day, viewer_id=me().id)
     opening = hub.opening_interval(day)
     starts = slot_starts(hub, resource, opening)
@@ -225,12 +237,10 @@ def room(slug: str, resource_id: int) -> str | Response:
 @member.route("/<slug>/room/<int:resource_id>/repeat", methods=["GET", "POST"])
 def room_series(slug: str, resource_id: int) -> str | Response:
     """A recurring booking: preview which dates are free and which conflict, then confirm."""
-    hub = member_bookings.active_hub(slug)
-    resource = member_bookings.resource_at_hub(hub, resource_id)
-    window = member_bookings.booking_window(me(), hub)
-    day = _day_in(window)
-    if resource.is_whole_day:
-        return redirect(url_for(".desk", slug=slug, resource_id=resource_id, day=day))
+    found = _timed_room(slug, resource_id)
+    if isinstance(found, Response):
+        return found
+    hub, resource, window, day = found
     form = SeriesForm()
     times = series_start_times(hub, resource, day)
     fill_room_choices(form, times, set(times.values()), resource)
