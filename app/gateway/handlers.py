@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from app.models import Adapter, Device, DeviceKind, Direction
+from app.models import Adapter, DeviceKind, Direction
 from app.services import access, occupancy
 from app.services.access import AccessRequest, OfflineDecision, decide_access
-from app.services.devices import device_by_adapter, device_by_id, record_status
+from app.services.access_directory import DeviceEntry, adapter_device_entry, device_entry
+from app.services.devices import record_status
 from devices import protocol
 from devices.adapters import tasmota, zigbee2mqtt
 
@@ -235,7 +236,7 @@ def on_zigbee_availability(name: str, message: Incoming) -> Handled:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _availability(device: Device, online: bool | None, message: Incoming) -> Handled:
+def _availability(device: DeviceEntry, online: bool | None, message: Incoming) -> Handled:
     if online is None:
         raise protocol.ProtocolError("availability neither online nor offline")
     at = None if message.retained else message.received_at
@@ -250,22 +251,22 @@ def _refuse_retained(message: Incoming) -> None:
         raise Dropped("retained", message.topic[:120])
 
 
-def _native_device(route: protocol.Route, kind: DeviceKind | None) -> Device:
+def _native_device(route: protocol.Route, kind: DeviceKind | None) -> DeviceEntry:
     """The registered, active device of the topic, at the topic's hub, of the expected kind."""
-    device = device_by_id(route.device)
+    device = device_entry(route.device)
     if device is None:
         raise Dropped("unknown_device", route.device)
     if not device.active:
         raise Dropped("inactive_device", route.device)
-    if device.hub.slug != route.hub:
-        raise Dropped("wrong_hub", f"{route.device} belongs to {device.hub.slug}, not {route.hub}")
+    if device.hub_slug != route.hub:
+        raise Dropped("wrong_hub", f"{route.device} belongs to {device.hub_slug}, not {route.hub}")
     if kind is not None and device.kind is not kind:
         raise Dropped("wrong_kind", f"{route.device} is a {device.kind.value}")
     return device
 
 
-def _adapter_device(adapter: Adapter, key: str) -> Device:
-    device = device_by_adapter(adapter, key)
+def _adapter_device(adapter: Adapter, key: str) -> DeviceEntry:
+    device = adapter_device_entry(adapter, key)
     if device is None:
         raise Dropped("unregistered", f"{adapter.value} {key[:64]!r}", quiet=True)
     return device

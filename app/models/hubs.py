@@ -6,6 +6,8 @@ own IANA zone; instants leave this module in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +41,23 @@ def zone_for(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UnknownTimeZone(f"unknown time zone {name!r}") from exc
+
+
+def local_date_in(zone: ZoneInfo, instant: datetime) -> date:
+    """The calendar date in `zone` when `instant` happens."""
+    return require_aware(instant).astimezone(zone).date()
+
+
+def local_datetime_in(zone: ZoneInfo, day: date, at: time) -> datetime:
+    """The UTC instant of wall-clock time `at` on `day` in `zone`."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def day_bounds_in(zone: ZoneInfo, day: date) -> tuple[datetime, datetime]:
+    """[start, end) of the calendar day in `zone`, in UTC."""
+    return local_datetime_in(zone, day, time.min), local_datetime_in(
+        zone, day + timedelta(days=1), time.min
+    )
 
 
 class Hub(Base):
@@ -88,22 +107,29 @@ class Hub(Base):
         """WIB / WITA / WIT for Indonesian hubs, else the IANA name."""
         return ZONE_LABELS.get(self.timezone, self.timezone)
 
+    @property
+    def calendar(self) -> Calendar:
+        """The hub's calendar as plain data (opening hours and closures loaded)."""
+        return Calendar(
+            self.zone,
+            {hours.weekday: (hours.opens, hours.closes) for hours in self.opening_hours},
+            frozenset(closure.on for closure in self.closures),
+        )
+
     def local_date(self, instant: datetime) -> date:
         """The calendar date at the hub when `instant` happens."""
-        return require_aware(instant).astimezone(self.zone).date()
+        return local_date_in(self.zone, instant)
 
     def today(self, now: datetime | None = None) -> date:
         return self.local_date(now or utcnow())
 
     def local_datetime(self, day: date, at: time) -> datetime:
         """The UTC instant of wall-clock time `at` on `day` in the hub's zone."""
-        return datetime.combine(day, at, tzinfo=self.zone).astimezone(UTC)
+        return local_datetime_in(self.zone, day, at)
 
     def local_day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of the local calendar day in UTC."""
-        return self.local_datetime(day, time.min), self.local_datetime(
-            day + timedelta(days=1), time.min
-        )
+        return day_bounds_in(self.zone, day)
 
     def closure_on(self, day: date) -> Closure | None:
         return next((closure for closure in self.closures if closure.on == day), None)
@@ -116,13 +142,41 @@ class Hub(Base):
 
     def opening_interval(self, day: date) -> tuple[datetime, datetime] | None:
         """When the hub is open on local `day`, in UTC; None when closed all day."""
-        if self.closure_on(day) is not None:
+        return self.calendar.opening_interval(day)
+
+    def opening_day(self, instant: datetime) -> date:
+        return self.calendar.opening_day(instant)
+
+    def is_open_at(self, instant: datetime) -> bool:
+        return self.calendar.is_open_at(instant)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A hub's zone, weekly opening hours and dated closures, as plain data: the rules of when
+    a hub is open live here once, for the ORM model and for the access gateway's cache alike."""
+
+    zone: ZoneInfo
+    hours: Mapping[int, tuple[time, time]]  # weekday (0 = Monday) -> (opens, closes)
+    closed_on: frozenset[date]
+
+    def local_date(self, instant: datetime) -> date:
+        return local_date_in(self.zone, instant)
+
+    def local_datetime(self, day: date, at: time) -> datetime:
+        return local_datetime_in(self.zone, day, at)
+
+    def local_day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        return day_bounds_in(self.zone, day)
+
+    def opening_interval(self, day: date) -> tuple[datetime, datetime] | None:
+        """When the hub is open on local `day`, in UTC; None when closed all day."""
+        hours = self.hours.get(day.weekday())
+        if day in self.closed_on or hours is None:
             return None
-        hours = self.hours_on(day)
-        if hours is None:
-            return None
-        closes_day = day if hours.closes > hours.opens else day + timedelta(days=1)
-        return self.local_datetime(day, hours.opens), self.local_datetime(closes_day, hours.closes)
+        opens, closes = hours
+        closes_day = day if closes > opens else day + timedelta(days=1)
+        return self.local_datetime(day, opens), self.local_datetime(closes_day, closes)
 
     def opening_day(self, instant: datetime) -> date:
         """The local day whose opening `instant` belongs to: its calendar date, or the day

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -180,4 +180,13 @@ class Membership(Base):
             self.status is MembershipStatus.ACTIVE
             and self.starts_on <= day
             and (self.ends_on is None or day < self.ends_on)
+        )
+
+    @classmethod
+    def covering(cls, day: date | ColumnElement[date]) -> ColumnElement[bool]:
+        """covers(day) as a SQL condition."""
+        return and_(
+            cls.status == MembershipStatus.ACTIVE,
+            cls.starts_on <= day,
+            or_(cls.ends_on.is_(None), cls.ends_on > day),
         )

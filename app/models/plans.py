@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime
@@ -58,3 +58,9 @@ class Plan(Base):
 
     def allows_hub(self, hub_id: int) -> bool:
         return self.all_hubs or any(hub.id == hub_id for hub in self.hubs)
+
+    @classmethod
+    def allowing_hub(cls, hub_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+        """allows_hub(hub_id) as a SQL condition."""
+        chosen = select(plan_hubs.c.plan_id).where(plan_hubs.c.hub_id == hub_id)
+        return or_(cls.all_hubs, cls.id.in_(chosen))

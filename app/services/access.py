@@ -12,12 +12,22 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import (
+    CursorResult,
+    Date,
+    Executable,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -28,16 +38,19 @@ from app.models import (
     Door,
     DoorKind,
     Floor,
-    Hub,
     Membership,
     Pass,
     PassKind,
+    Plan,
     Resource,
     User,
+    UserStatus,
     utcnow,
 )
 from app.models.bookings import ACTIVE_STATUSES
-from app.services.bookings import CHECK_IN_EARLY, mark_checked_in
+from app.models.hubs import Calendar
+from app.services.access_directory import DoorEntry, HubEntry, door_entry, hub_entry
+from app.services.bookings import CHECK_IN_EARLY
 from app.services.errors import NotFound
 from app.services.occupancy import people_in_zone
 from app.services.pass_keys import cached_published_keys, published_keys
@@ -100,14 +113,39 @@ class _Denied(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class _Holder:
+    """A pass and whoever holds it, as the checks need them."""
+
+    kind: PassKind
+    revoked: bool
+    hub_id: int | None  # the one hub it opens, or None for any its token allows
+    booking_id: int | None  # a day pass's booking
+    member_id: int | None
+    member_name: str | None
+    suspended: bool
+    has_membership: bool  # a membership covering the hub's today and allowing the hub
+
+
+@dataclass(frozen=True)
+class _BookingRef:
+    id: int
+    status: BookingStatus
+    start_at: datetime
+    end_at: datetime
+
+
 @dataclass
 class _Context:
-    hub: Hub
-    door: Door | None
+    hub: HubEntry
+    door: DoorEntry | None
     claims: passcode.PassClaims | None = None
-    holder_pass: Pass | None = None
-    member: User | None = None
-    booking: Booking | None = None
+    holder: _Holder | None = None
+    booking: _BookingRef | None = None
+
+    @property
+    def member_id(self) -> int | None:
+        return self.holder.member_id if self.holder is not None else None
 
 
 def decide_access(
@@ -117,43 +155,44 @@ def decide_access(
 ) -> Decision:
     """Decide, store the access event, commit, and return the decision.
 
-    A repeated event id (a QoS 1 duplicate) is caught by the unique constraint on insert and
-    answered with the stored decision, so the common case costs no lookup first.
+    The hub, the door and the keys come from per-process caches (access_directory, pass_keys);
+    a member's grant costs four statements: the replay check, the pass with its holder and
+    membership, today's booking, and the event insert. A repeated event id (a QoS 1 duplicate)
+    is caught by the unique constraint on insert and answered with the stored decision, so the
+    common case costs no lookup first.
     """
     started = time.perf_counter()
     event_id = request.event_id or uuid.uuid4().hex
     now = request.at or now or utcnow()
-    hub = db.session.get(
-        Hub, request.hub_id, options=[joinedload(Hub.opening_hours), joinedload(Hub.closures)]
-    )
-    if hub is None:
-        raise NotFound("no such hub", id=request.hub_id)
-    door = db.session.get(Door, request.door_id) if request.door_id is not None else None
-    if door is not None and door.hub_id != hub.id:
-        raise NotFound("no such door at this hub", id=request.door_id)
-    ctx = _Context(hub, door)
+    ctx = _context(request.hub_id, request.door_id)
     reason = _decide(ctx, request, keys, now)
     granted = reason == Reason.GRANTED
-    if granted and ctx.booking is not None and ctx.booking.status is BookingStatus.CONFIRMED:
-        mark_checked_in(ctx.booking, now)  # the first way in today checks the booking in
-    event = AccessEvent(
+    replay_key = _replay_key(ctx, request) if granted else None
+    latency_ms = (time.perf_counter() - started) * 1000
+    decision = Decision(  # built now: nothing is reloaded after the commit
         event_id=event_id,
-        hub_id=hub.id,
-        door_id=door.id if door else None,
-        pass_id=ctx.claims.pass_id if ctx.claims else None,
-        member_id=ctx.member.id if ctx.member else None,
-        direction=request.direction,
         granted=granted,
         reason=reason,
-        source=request.source,
-        decided_at=now,
-        replay_key=_replay_key(ctx, request) if granted else None,
+        open_seconds=(ctx.door.open_seconds if ctx.door else 5) if granted else 0,
+        pass_id=ctx.claims.pass_id if ctx.claims else None,
+        member_id=ctx.member_id,
+        member_name=ctx.holder.member_name if ctx.holder else None,
+        booking_id=ctx.booking.id if ctx.booking else None,
+        latency_ms=latency_ms,
     )
-    event.latency_ms = (time.perf_counter() - started) * 1000
-    decision = _decision(event, ctx, door)  # built now: nothing is reloaded after the commit
     try:
-        with transaction():
-            db.session.add(event)
+        _store_event(
+            ctx,
+            now,
+            checks_in=ctx.booking if granted else None,
+            event_id=event_id,
+            direction=request.direction,
+            granted=granted,
+            reason=reason,
+            source=request.source,
+            replay_key=replay_key,
+            latency_ms=latency_ms,
+        )
     except IntegrityError:
         stored = _stored(event_id)
         if stored is not None:  # the same event again (QoS 1), or decided by another worker
@@ -162,6 +201,16 @@ def decide_access(
             request, keys, now
         )
     return decision
+
+
+def _context(hub_id: int, door_id: int | None) -> _Context:
+    hub = hub_entry(hub_id)
+    if hub is None:
+        raise NotFound("no such hub", id=hub_id)
+    door = door_entry(door_id) if door_id is not None else None
+    if door_id is not None and (door is None or door.hub_id != hub.id):
+        raise NotFound("no such door at this hub", id=door_id)
+    return _Context(hub, door)
 
 
 def _decide(
@@ -198,106 +247,202 @@ def _check(
         ctx.claims = passcode.verify(request.token, keys, now.timestamp())
     except passcode.TokenRejected as rejected:
         raise _Denied(rejected.reason.value) from None
-    claims = ctx.claims
+    claims, hub = ctx.claims, ctx.hub
     if claims.kind in ROTATING and _already_used(_replay_key(ctx, request)):
         raise _Denied(Reason.REPLAYED)
-    ctx.holder_pass = db.session.get(
-        Pass,
-        claims.pass_id,
-        options=[
-            joinedload(Pass.member).selectinload(User.memberships).joinedload(Membership.plan)
-        ],
-    )
-    if ctx.holder_pass is None or ctx.holder_pass.is_revoked:
+    ctx.holder = holder = _holder(claims.pass_id, hub.id, hub.calendar.local_date(now))
+    if holder is None or holder.revoked:
         raise _Denied(Reason.REVOKED)
-    holder_pass = ctx.holder_pass
-    if not claims.allows_hub(ctx.hub.id) or holder_pass.hub_id not in (None, ctx.hub.id):
+    if not claims.allows_hub(hub.id) or holder.hub_id not in (None, hub.id):
         raise _Denied(Reason.WRONG_HUB)
-    ctx.member = holder_pass.member
-    if ctx.member is not None and ctx.member.is_suspended:
+    if holder.suspended:
         raise _Denied(Reason.MEMBER_SUSPENDED)
-    staff = holder_pass.kind is PassKind.STAFF
-    _check_entitlement(ctx, now)
-    if not staff and not ctx.hub.is_open_at(now):
+    staff = holder.kind is PassKind.STAFF
+    ctx.booking = _entitlement(holder, hub, now)
+    if not staff and not hub.calendar.is_open_at(now):
         raise _Denied(Reason.HUB_CLOSED)
     if ctx.door is not None:
         _check_door(ctx, ctx.door, request.direction, now, staff)
 
 
 def _check_door(
-    ctx: _Context, door: Door, direction: Direction, now: datetime, staff: bool
+    ctx: _Context, door: DoorEntry, direction: Direction, now: datetime, staff: bool
 ) -> None:
     """Room bookings, anti-passback and zone capacity: the checks that depend on the door."""
     if door.kind is DoorKind.ROOM and not staff:
-        member_id = ctx.member.id if ctx.member is not None else None
-        if member_id is None or _booking_covering(member_id, door.resource_id, now) is None:
+        member_id = ctx.member_id
+        if member_id is None or not _has_booking_covering(member_id, door.resource_id, now):
             raise _Denied(Reason.ROOM_NOT_BOOKED)
     if door.anti_passback and _last_direction(ctx) == direction:
         raise _Denied(Reason.ANTI_PASSBACK)
-    zone = door.zone
     if (
         direction is Direction.IN
-        and zone is not None
-        and zone.capacity is not None
-        and zone_occupancy(zone.id, ctx.hub, now) >= zone.capacity
+        and door.zone_id is not None
+        and door.zone_capacity is not None
+        and zone_occupancy(door.zone_id, ctx.hub.calendar, now) >= door.zone_capacity
     ):
         raise _Denied(Reason.ZONE_FULL)
 
 
-def _check_entitlement(ctx: _Context, now: datetime) -> None:
-    holder_pass, hub = ctx.holder_pass, ctx.hub
-    assert holder_pass is not None
-    today = hub.local_date(now)
-    if holder_pass.kind is PassKind.STAFF:
-        if ctx.member is None or not ctx.member.can_staff(hub.id):
+def _entitlement(holder: _Holder, hub: HubEntry, now: datetime) -> _BookingRef | None:
+    """Refuse a holder with no right to be at the hub now; return the booking a grant would
+    check in, if any."""
+    if holder.kind is PassKind.STAFF:
+        staff = db.session.get(User, holder.member_id) if holder.member_id else None
+        if staff is None or not staff.can_staff(hub.id):
             raise _Denied(Reason.NO_ENTITLEMENT)
-        return
-    if holder_pass.kind is PassKind.GUEST:
-        return  # its token is valid only on the invited day, at the invited hub
-    if holder_pass.kind is PassKind.DAY:
-        booking = holder_pass.booking
-        if booking is None or booking.status not in ACTIVE_STATUSES:
-            raise _Denied(Reason.NO_ENTITLEMENT)
-        ctx.booking = booking
-        return
-    assert ctx.member is not None
-    ctx.booking = _todays_booking(ctx.member.id, hub, now)
-    if ctx.booking is None and ctx.member.membership_on(today, hub.id) is None:
-        raise _Denied(Reason.NO_ENTITLEMENT)
-
-
-def _todays_booking(member_id: int, hub: Hub, now: datetime) -> Booking | None:
-    """The member's active booking at this hub today that check-in could apply to."""
-    start, end = hub.local_day_bounds(hub.local_date(now))
-    candidates = db.session.scalars(
-        select(Booking)
-        .join(Resource, Booking.resource_id == Resource.id)
-        .join(Floor, Resource.floor_id == Floor.id)
-        .where(
-            Floor.hub_id == hub.id,
-            Booking.member_id == member_id,
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start_at >= start,
-            Booking.start_at < end,
-            Booking.end_at > now,
-        )
-        .order_by(Booking.start_at)
-    ).all()
-    return next((b for b in candidates if b.start_at - CHECK_IN_EARLY <= now), None)
-
-
-def _booking_covering(member_id: int, resource_id: int | None, now: datetime) -> Booking | None:
-    if resource_id is None:
         return None
-    return db.session.scalar(
-        select(Booking).where(
+    if holder.kind is PassKind.GUEST:
+        return None  # its token is valid only on the invited day, at the invited hub
+    if holder.kind is PassKind.DAY:
+        booking = _active_booking(holder.booking_id) if holder.booking_id else None
+        if booking is None:
+            raise _Denied(Reason.NO_ENTITLEMENT)
+        return booking
+    assert holder.member_id is not None
+    booking = _todays_booking(holder.member_id, hub, now)
+    if booking is None and not holder.has_membership:
+        raise _Denied(Reason.NO_ENTITLEMENT)
+    return booking
+
+
+# -- what the checks read ---------------------------------------------------------------------
+
+
+# The statements of a scan are built once, with bound parameters, and run on the session's
+# connection: building a statement and the ORM's execution machinery cost more than the
+# statements themselves (scripts/bench/scan_latency.py).
+
+_HOLDER = (
+    select(
+        Pass.kind,
+        Pass.revoked_at,
+        Pass.hub_id,
+        Pass.booking_id,
+        Pass.member_id,
+        User.name,
+        User.status,
+        select(Membership.id)
+        .join(Plan, Plan.id == Membership.plan_id)
+        .where(
+            Membership.user_id == Pass.member_id,
+            Membership.covering(bindparam("today", type_=Date)),
+            Plan.allowing_hub(bindparam("hub_id")),
+        )
+        .exists()
+        .label("has_membership"),
+    )
+    .outerjoin(User, User.id == Pass.member_id)
+    .where(Pass.id == bindparam("pass_id"))
+)
+
+_BOOKING_COLUMNS = (Booking.id, Booking.status, Booking.start_at, Booking.end_at)
+_ACTIVE_BOOKING = select(*_BOOKING_COLUMNS).where(
+    Booking.id == bindparam("booking_id"), Booking.status.in_(ACTIVE_STATUSES)
+)
+_TODAYS_BOOKING = (
+    select(*_BOOKING_COLUMNS)
+    .join(Resource, Booking.resource_id == Resource.id)
+    .join(Floor, Resource.floor_id == Floor.id)
+    .where(
+        Floor.hub_id == bindparam("hub_id"),
+        Booking.member_id == bindparam("member_id"),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at >= bindparam("day_starts"),
+        Booking.start_at < bindparam("day_ends"),
+        Booking.start_at <= bindparam("check_in_opens"),
+        Booking.end_at > bindparam("now"),
+    )
+    .order_by(Booking.start_at)
+    .limit(1)
+)
+_CHECK_IN = (
+    update(Booking)
+    .where(
+        Booking.id == bindparam("booking_id"),
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.start_at <= bindparam("check_in_opens"),
+        Booking.end_at > bindparam("now"),
+    )
+    .values(status=BookingStatus.CHECKED_IN, checked_in_at=bindparam("now"))
+)
+_REPLAYED = select(AccessEvent.id).where(AccessEvent.replay_key == bindparam("replay_key"))
+_INSERT_EVENT = insert(cast(Table, AccessEvent.__table__))
+
+
+def _holder(pass_id: int, hub_id: int, today: date) -> _Holder | None:
+    row = _run(_HOLDER, pass_id=pass_id, hub_id=hub_id, today=today).first()
+    if row is None:
+        return None
+    return _Holder(
+        kind=row.kind,
+        revoked=row.revoked_at is not None,
+        hub_id=row.hub_id,
+        booking_id=row.booking_id,
+        member_id=row.member_id,
+        member_name=row.name,
+        suspended=row.status is UserStatus.SUSPENDED,
+        has_membership=bool(row.has_membership),
+    )
+
+
+def _active_booking(booking_id: int) -> _BookingRef | None:
+    row = _run(_ACTIVE_BOOKING, booking_id=booking_id).first()
+    return None if row is None else _BookingRef(row.id, row.status, row.start_at, row.end_at)
+
+
+def _todays_booking(member_id: int, hub: HubEntry, now: datetime) -> _BookingRef | None:
+    """The member's first active booking at this hub today that check-in could apply to."""
+    day_starts, day_ends = hub.calendar.local_day_bounds(hub.calendar.local_date(now))
+    row = _run(
+        _TODAYS_BOOKING,
+        hub_id=hub.id,
+        member_id=member_id,
+        day_starts=day_starts,
+        day_ends=day_ends,
+        check_in_opens=now + CHECK_IN_EARLY,
+        now=now,
+    ).first()
+    return None if row is None else _BookingRef(row.id, row.status, row.start_at, row.end_at)
+
+
+def _store_event(ctx: _Context, at: datetime, checks_in: _BookingRef | None, **values: Any) -> None:
+    """Insert the access event of `ctx` and check in `checks_in`, in one transaction."""
+    with transaction():
+        if checks_in is not None and checks_in.status is BookingStatus.CONFIRMED:
+            # Only if check-in is open (see bookings.mark_checked_in); a booking already
+            # checked in stays as it is.
+            _run(_CHECK_IN, booking_id=checks_in.id, check_in_opens=at + CHECK_IN_EARLY, now=at)
+        _run(
+            _INSERT_EVENT,
+            hub_id=ctx.hub.id,
+            door_id=ctx.door.id if ctx.door else None,
+            pass_id=ctx.claims.pass_id if ctx.claims else None,
+            member_id=ctx.member_id,
+            decided_at=at,
+            **values,
+        )
+
+
+def _run(statement: Executable, **params: Any) -> CursorResult[Any]:
+    return db.session.connection().execute(statement, params)
+
+
+def _has_booking_covering(member_id: int, resource_id: int | None, now: datetime) -> bool:
+    if resource_id is None:
+        return False
+    booking = db.session.scalar(
+        select(Booking.id)
+        .where(
             Booking.member_id == member_id,
             Booking.resource_id == resource_id,
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.start_at <= now + CHECK_IN_EARLY / 6,  # ten minutes early is fine
             Booking.end_at > now,
         )
+        .limit(1)
     )
+    return booking is not None
 
 
 def _last_direction(ctx: _Context) -> Direction | None:
@@ -314,13 +459,13 @@ def _last_direction(ctx: _Context) -> Direction | None:
     )
 
 
-def zone_occupancy(zone_id: int, hub: Hub, now: datetime) -> int:
+def zone_occupancy(zone_id: int, calendar: Calendar, now: datetime) -> int:
     """People in a zone now: its people counter's recent count when it has one, else today's
     granted entries minus exits through its doors."""
     counted = people_in_zone(zone_id, now)
     if counted is not None:
         return counted
-    start, _ = hub.local_day_bounds(hub.local_date(now))
+    start, _ = calendar.local_day_bounds(calendar.local_date(now))
     rows = db.session.execute(
         select(AccessEvent.direction, func.count())
         .join(Door, AccessEvent.door_id == Door.id)
@@ -339,23 +484,14 @@ def _replay_key(ctx: _Context, request: AccessRequest) -> str | None:
 
 
 def _already_used(replay_key: str | None) -> bool:
-    return replay_key is not None and (
-        db.session.scalar(select(AccessEvent.id).where(AccessEvent.replay_key == replay_key))
-        is not None
-    )
+    return replay_key is not None and _run(_REPLAYED, replay_key=replay_key).first() is not None
 
 
 def _stored(event_id: str) -> Decision | None:
     event = db.session.scalar(select(AccessEvent).where(AccessEvent.event_id == event_id))
     if event is None:
         return None
-    decision = _decision(event, None, event.door)
-    return Decision(**{**decision.__dict__, "duplicate": True})
-
-
-def _decision(event: AccessEvent, ctx: _Context | None, door: Door | None) -> Decision:
-    member = ctx.member if ctx is not None else event.member
-    booking = ctx.booking if ctx is not None else None
+    door = event.door
     return Decision(
         event_id=event.event_id,
         granted=event.granted,
@@ -363,9 +499,10 @@ def _decision(event: AccessEvent, ctx: _Context | None, door: Door | None) -> De
         open_seconds=(door.open_seconds if door else 5) if event.granted else 0,
         pass_id=event.pass_id,
         member_id=event.member_id,
-        member_name=member.name if member else None,
-        booking_id=booking.id if booking else None,
+        member_name=event.member.name if event.member else None,
+        booking_id=None,
         latency_ms=event.latency_ms,
+        duplicate=True,
     )
 
 
@@ -408,16 +545,11 @@ def record_offline_event(
         return False
     now = now or utcnow()
     at = min(upload.at, now)  # a reader clock ahead of ours does not write the future
-    hub = db.session.get(Hub, upload.hub_id)
-    if hub is None:
-        raise NotFound("no such hub", id=upload.hub_id)
-    door = db.session.get(Door, upload.door_id) if upload.door_id is not None else None
-    if door is not None and door.hub_id != hub.id:
-        raise NotFound("no such door at this hub", id=upload.door_id)
+    ctx = _context(upload.hub_id, upload.door_id)
     request = AccessRequest(
-        upload.token, hub.id, upload.door_id, upload.direction, upload.event_id, "offline", at
-    )
-    ctx = _Context(hub, door)
+        upload.token, upload.hub_id, upload.door_id, upload.direction, upload.event_id,
+        "offline", at,
+    )  # fmt: skip
     try:
         _check(ctx, request, keys if keys is not None else published_keys(at), at)
         server_reason = Reason.GRANTED
@@ -427,7 +559,7 @@ def record_offline_event(
         log.warning(
             "offline event %s at hub %s: the reader %s, the server would have %s (%s)",
             upload.event_id,
-            hub.slug,
+            ctx.hub.slug,
             "granted" if upload.granted else f"refused ({upload.reason})",
             "refused" if upload.granted else "granted",
             server_reason,
@@ -435,36 +567,25 @@ def record_offline_event(
     replay_key = _replay_key(ctx, request) if upload.granted else None
     if _already_used(replay_key):
         replay_key = None  # the code also opened a door online; both happened
-    return _store_offline(upload, ctx, door, at, replay_key)
+    return _store_offline(upload, ctx, at, replay_key)
 
 
 def _store_offline(
-    upload: OfflineDecision,
-    ctx: _Context,
-    door: Door | None,
-    at: datetime,
-    replay_key: str | None,
+    upload: OfflineDecision, ctx: _Context, at: datetime, replay_key: str | None
 ) -> bool:
-    event = AccessEvent(
-        event_id=upload.event_id,
-        hub_id=ctx.hub.id,
-        door_id=door.id if door else None,
-        pass_id=ctx.claims.pass_id if ctx.claims else None,
-        member_id=ctx.member.id if ctx.member else None,
-        direction=upload.direction,
-        granted=upload.granted,
-        reason=upload.reason[:32],
-        source="offline",
-        decided_at=at,
-        replay_key=replay_key,
-        latency_ms=0.0,
-    )
-    booking = ctx.booking if upload.granted else None
     try:
-        with transaction():
-            if booking is not None and booking.status is BookingStatus.CONFIRMED:
-                mark_checked_in(booking, at)  # they went in: the booking is checked in
-            db.session.add(event)
+        _store_event(
+            ctx,
+            at,
+            checks_in=ctx.booking if upload.granted else None,  # they went in
+            event_id=upload.event_id,
+            direction=upload.direction,
+            granted=upload.granted,
+            reason=upload.reason[:32],
+            source="offline",
+            replay_key=replay_key,
+            latency_ms=0.0,
+        )
     except IntegrityError:
         if _stored(upload.event_id) is not None:  # stored concurrently by another gateway
             return False
@@ -472,5 +593,5 @@ def _store_offline(
             raise
         # The same code was used online meanwhile; keep the event without claiming the code.
         ctx.booking = None
-        return _store_offline(upload, ctx, door, at, None)
+        return _store_offline(upload, ctx, at, None)
     return True

@@ -1,5 +1,5 @@
-"""What the MQTT gateway needs from the device registry: find a device by its id or by its
-adapter's name for it, and keep its online state, firmware and last-seen time.
+"""What the MQTT gateway keeps in the device registry: online state, firmware and last-seen time
+(the gateway finds devices through app/services/access_directory.py).
 
 Registering devices and their credentials is app/services/device_admin.py.
 """
@@ -9,37 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Adapter, Device
 from app.services.transactions import transaction
-
-#: The adapter_config key that names a third-party device on its own topics.
-ADAPTER_KEYS = {Adapter.TASMOTA_GM861: "topic", Adapter.ZIGBEE2MQTT: "name"}
-
-
-def device_by_id(device_id: str) -> Device | None:
-    """The device with this id (its MQTT username), its hub loaded, or None."""
-    return db.session.scalar(
-        select(Device).options(joinedload(Device.hub)).where(Device.device_id == device_id)
-    )
-
-
-def device_by_adapter(adapter: Adapter, key: str) -> Device | None:
-    """The active device of `adapter` whose adapter_config names it `key` (a Tasmota topic, a
-    Zigbee2MQTT friendly name), or None. Compared in Python: JSON queries differ per backend
-    and a hub has a handful of such devices."""
-    config_key = ADAPTER_KEYS.get(adapter)
-    if config_key is None:
-        return None
-    candidates = db.session.scalars(
-        select(Device)
-        .options(joinedload(Device.hub))
-        .where(Device.adapter == adapter, Device.active)
-        .order_by(Device.id)
-    )
-    return next((d for d in candidates if (d.adapter_config or {}).get(config_key) == key), None)
 
 
 def record_status(

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -52,8 +52,18 @@ _ATTEMPTS = 3
 # -- recording ----------------------------------------------------------------------------------
 
 
+class ZoneSensor(Protocol):
+    """A sensor as record_occupancy needs it: a Device, or the gateway's DeviceEntry."""
+
+    @property
+    def device_id(self) -> str: ...
+
+    @property
+    def zone_id(self) -> int | None: ...
+
+
 def record_occupancy(
-    device: Device, message_id: str, present: bool | None, count: int | None, at: datetime
+    device: ZoneSensor, message_id: str, present: bool | None, count: int | None, at: datetime
 ) -> bool:
     """Apply one sensor report to its zone's live state and 5-minute bucket.
 
