@@ -51,3 +51,35 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def defer_sqlite_checkpoints(engine: Engine) -> bool:
+    """SQLite in WAL mode copies the log back into the database (a checkpoint, with an fsync)
+    inside whichever commit crosses 1,000 pages: every second or so under a stream of door
+    scans, tens of milliseconds each. A latency-sensitive process calls this to keep its
+    commits free of that and runs `checkpoint_sqlite` from a background thread instead.
+    Other processes keep checkpointing as usual. False (nothing to do) for other databases."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return False
+    if not event.contains(engine, "connect", _no_autocheckpoint):
+        event.listen(engine, "connect", _no_autocheckpoint)
+        engine.dispose()  # connections opened before keep checkpointing: open new ones
+    return True
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    cursor.close()
+
+
+def checkpoint_sqlite(engine: Engine) -> None:
+    """Copy what the write-ahead log holds into the database, without waiting for readers or
+    blocking writers (PASSIVE)."""
+    connection = engine.raw_connection()  # outside any transaction: no BEGIN IMMEDIATE
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor.close()
+    finally:
+        connection.close()

@@ -28,7 +28,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from app.extensions import db
+from app.extensions import checkpoint_sqlite, db, defer_sqlite_checkpoints
 from app.gateway import handlers
 from app.gateway.connection import connect_async, new_client, parse_mqtt_url
 from app.gateway.metrics import RECEIVED, Metrics
@@ -87,12 +87,15 @@ class Gateway:
         self._housekeeper: threading.Thread | None = None
         self._unacked: list[mqtt.MQTTMessageInfo] = []  # our QoS 1 publishes not yet acked
         self._unacked_lock = threading.Lock()
+        self._checkpoints = False  # SQLite: this process's commits leave checkpoints to us
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Connect (retrying with backoff in the background) and start housekeeping."""
         log.info("gateway %s connecting to %s", self.options.client_id, self.address)
+        with self.app.app_context():
+            self._checkpoints = defer_sqlite_checkpoints(db.engine)
         connect_async(self.client, self.address, self.options.session_expiry)
         self.client.loop_start()
         self._housekeeper = threading.Thread(
@@ -238,6 +241,8 @@ class Gateway:
                 last_poll = now
                 self._guarded("retained", self._publish_retained)
             self._guarded("last_seen", self._flush_seen)
+            if self._checkpoints:
+                self._guarded("checkpoint", lambda: checkpoint_sqlite(db.engine))
             if now - last_silent >= min(self.options.silent_after / 3, 30):
                 last_silent = now
                 self._guarded("silent_devices", self._mark_silent)

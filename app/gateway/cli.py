@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -59,6 +60,11 @@ def gateway_command(client_id: str, poll_seconds: float, end_session: bool) -> N
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     click.echo(f"gateway {client_id} -> {gateway.address} (Ctrl-C stops)")
+    # Everything loaded so far (the app, its models, SQLAlchemy's metadata) lives as long as
+    # the process: take it out of the garbage collector's view, or each full collection walks
+    # it all and holds a door's answer for tens of milliseconds (docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
     gateway.start()
     try:
         stop.wait()

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -115,24 +115,18 @@ class _Denied(Exception):
 
 @dataclass(frozen=True)
 class _Holder:
-    """A pass and whoever holds it, as the checks need them."""
+    """A pass and whoever holds it, as the checks need them at one hub at one moment."""
 
     kind: PassKind
     revoked: bool
     hub_id: int | None  # the one hub it opens, or None for any its token allows
-    booking_id: int | None  # a day pass's booking
     member_id: int | None
     member_name: str | None
     suspended: bool
+    replayed: bool  # this rotating code already opened this way (see _replay_key)
     has_membership: bool  # a membership covering the hub's today and allowing the hub
-
-
-@dataclass(frozen=True)
-class _BookingRef:
-    id: int
-    status: BookingStatus
-    start_at: datetime
-    end_at: datetime
+    todays_booking_id: int | None  # the member's booking here today check-in applies to
+    day_booking_id: int | None  # a day pass's booking, while it is active
 
 
 @dataclass
@@ -141,7 +135,7 @@ class _Context:
     door: DoorEntry | None
     claims: passcode.PassClaims | None = None
     holder: _Holder | None = None
-    booking: _BookingRef | None = None
+    booking_id: int | None = None  # the booking the holder comes for (checked in on a grant)
 
     @property
     def member_id(self) -> int | None:
@@ -177,14 +171,14 @@ def decide_access(
         pass_id=ctx.claims.pass_id if ctx.claims else None,
         member_id=ctx.member_id,
         member_name=ctx.holder.member_name if ctx.holder else None,
-        booking_id=ctx.booking.id if ctx.booking else None,
+        booking_id=ctx.booking_id,
         latency_ms=latency_ms,
     )
     try:
         _store_event(
             ctx,
             now,
-            checks_in=ctx.booking if granted else None,
+            checks_in=ctx.booking_id if granted else None,
             event_id=event_id,
             direction=request.direction,
             granted=granted,
@@ -248,9 +242,10 @@ def _check(
     except passcode.TokenRejected as rejected:
         raise _Denied(rejected.reason.value) from None
     claims, hub = ctx.claims, ctx.hub
-    if claims.kind in ROTATING and _already_used(_replay_key(ctx, request)):
+    replay_key = _replay_key(ctx, request)
+    ctx.holder = holder = _holder(claims.pass_id, hub, replay_key, now)
+    if replay_key is not None and (holder.replayed if holder else _already_used(replay_key)):
         raise _Denied(Reason.REPLAYED)
-    ctx.holder = holder = _holder(claims.pass_id, hub.id, hub.calendar.local_date(now))
     if holder is None or holder.revoked:
         raise _Denied(Reason.REVOKED)
     if not claims.allows_hub(hub.id) or holder.hub_id not in (None, hub.id):
@@ -258,7 +253,7 @@ def _check(
     if holder.suspended:
         raise _Denied(Reason.MEMBER_SUSPENDED)
     staff = holder.kind is PassKind.STAFF
-    ctx.booking = _entitlement(holder, hub, now)
+    ctx.booking_id = _entitlement(holder, hub)
     if not staff and not hub.calendar.is_open_at(now):
         raise _Denied(Reason.HUB_CLOSED)
     if ctx.door is not None:
@@ -284,7 +279,7 @@ def _check_door(
         raise _Denied(Reason.ZONE_FULL)
 
 
-def _entitlement(holder: _Holder, hub: HubEntry, now: datetime) -> _BookingRef | None:
+def _entitlement(holder: _Holder, hub: HubEntry) -> int | None:
     """Refuse a holder with no right to be at the hub now; return the booking a grant would
     check in, if any."""
     if holder.kind is PassKind.STAFF:
@@ -295,15 +290,12 @@ def _entitlement(holder: _Holder, hub: HubEntry, now: datetime) -> _BookingRef |
     if holder.kind is PassKind.GUEST:
         return None  # its token is valid only on the invited day, at the invited hub
     if holder.kind is PassKind.DAY:
-        booking = _active_booking(holder.booking_id) if holder.booking_id else None
-        if booking is None:
+        if holder.day_booking_id is None:
             raise _Denied(Reason.NO_ENTITLEMENT)
-        return booking
-    assert holder.member_id is not None
-    booking = _todays_booking(holder.member_id, hub, now)
-    if booking is None and not holder.has_membership:
+        return holder.day_booking_id
+    if holder.todays_booking_id is None and not holder.has_membership:
         raise _Denied(Reason.NO_ENTITLEMENT)
-    return booking
+    return holder.todays_booking_id
 
 
 # -- what the checks read ---------------------------------------------------------------------
@@ -313,40 +305,13 @@ def _entitlement(holder: _Holder, hub: HubEntry, now: datetime) -> _BookingRef |
 # connection: building a statement and the ORM's execution machinery cost more than the
 # statements themselves (scripts/bench/scan_latency.py).
 
-_HOLDER = (
-    select(
-        Pass.kind,
-        Pass.revoked_at,
-        Pass.hub_id,
-        Pass.booking_id,
-        Pass.member_id,
-        User.name,
-        User.status,
-        select(Membership.id)
-        .join(Plan, Plan.id == Membership.plan_id)
-        .where(
-            Membership.user_id == Pass.member_id,
-            Membership.covering(bindparam("today", type_=Date)),
-            Plan.allowing_hub(bindparam("hub_id")),
-        )
-        .exists()
-        .label("has_membership"),
-    )
-    .outerjoin(User, User.id == Pass.member_id)
-    .where(Pass.id == bindparam("pass_id"))
-)
-
-_BOOKING_COLUMNS = (Booking.id, Booking.status, Booking.start_at, Booking.end_at)
-_ACTIVE_BOOKING = select(*_BOOKING_COLUMNS).where(
-    Booking.id == bindparam("booking_id"), Booking.status.in_(ACTIVE_STATUSES)
-)
 _TODAYS_BOOKING = (
-    select(*_BOOKING_COLUMNS)
+    select(Booking.id)
     .join(Resource, Booking.resource_id == Resource.id)
     .join(Floor, Resource.floor_id == Floor.id)
     .where(
+        Booking.member_id == Pass.member_id,
         Floor.hub_id == bindparam("hub_id"),
-        Booking.member_id == bindparam("member_id"),
         Booking.status.in_(ACTIVE_STATUSES),
         Booking.start_at >= bindparam("day_starts"),
         Booking.start_at < bindparam("day_ends"),
@@ -355,6 +320,40 @@ _TODAYS_BOOKING = (
     )
     .order_by(Booking.start_at)
     .limit(1)
+    .scalar_subquery()
+)
+_DAY_BOOKING = (
+    select(Booking.id)
+    .where(Booking.id == Pass.booking_id, Booking.status.in_(ACTIVE_STATUSES))
+    .scalar_subquery()
+)
+_HAS_MEMBERSHIP = (
+    select(Membership.id)
+    .join(Plan, Plan.id == Membership.plan_id)
+    .where(
+        Membership.user_id == Pass.member_id,
+        Membership.covering(bindparam("today", type_=Date)),
+        Plan.allowing_hub(bindparam("hub_id")),
+    )
+    .exists()
+)
+_REPLAYED = select(AccessEvent.id).where(AccessEvent.replay_key == bindparam("replay_key"))
+#: The pass, its holder and all the entitlement checks need, in one round trip.
+_HOLDER = (
+    select(
+        Pass.kind,
+        Pass.revoked_at,
+        Pass.hub_id,
+        Pass.member_id,
+        User.name,
+        User.status,
+        _REPLAYED.exists().label("replayed"),
+        _HAS_MEMBERSHIP.label("has_membership"),
+        _TODAYS_BOOKING.label("todays_booking_id"),
+        _DAY_BOOKING.label("day_booking_id"),
+    )
+    .outerjoin(User, User.id == Pass.member_id)
+    .where(Pass.id == bindparam("pass_id"))
 )
 _CHECK_IN = (
     update(Booking)
@@ -366,53 +365,46 @@ _CHECK_IN = (
     )
     .values(status=BookingStatus.CHECKED_IN, checked_in_at=bindparam("now"))
 )
-_REPLAYED = select(AccessEvent.id).where(AccessEvent.replay_key == bindparam("replay_key"))
 _INSERT_EVENT = insert(cast(Table, AccessEvent.__table__))
 
 
-def _holder(pass_id: int, hub_id: int, today: date) -> _Holder | None:
-    row = _run(_HOLDER, pass_id=pass_id, hub_id=hub_id, today=today).first()
+def _holder(pass_id: int, hub: HubEntry, replay_key: str | None, now: datetime) -> _Holder | None:
+    today = hub.calendar.local_date(now)
+    day_starts, day_ends = hub.calendar.local_day_bounds(today)
+    row = _run(
+        _HOLDER,
+        pass_id=pass_id,
+        hub_id=hub.id,
+        replay_key=replay_key or "",
+        today=today,
+        day_starts=day_starts,
+        day_ends=day_ends,
+        check_in_opens=now + CHECK_IN_EARLY,
+        now=now,
+    ).first()
     if row is None:
         return None
     return _Holder(
         kind=row.kind,
         revoked=row.revoked_at is not None,
         hub_id=row.hub_id,
-        booking_id=row.booking_id,
         member_id=row.member_id,
         member_name=row.name,
         suspended=row.status is UserStatus.SUSPENDED,
+        replayed=bool(row.replayed),
         has_membership=bool(row.has_membership),
+        todays_booking_id=row.todays_booking_id,
+        day_booking_id=row.day_booking_id,
     )
 
 
-def _active_booking(booking_id: int) -> _BookingRef | None:
-    row = _run(_ACTIVE_BOOKING, booking_id=booking_id).first()
-    return None if row is None else _BookingRef(row.id, row.status, row.start_at, row.end_at)
-
-
-def _todays_booking(member_id: int, hub: HubEntry, now: datetime) -> _BookingRef | None:
-    """The member's first active booking at this hub today that check-in could apply to."""
-    day_starts, day_ends = hub.calendar.local_day_bounds(hub.calendar.local_date(now))
-    row = _run(
-        _TODAYS_BOOKING,
-        hub_id=hub.id,
-        member_id=member_id,
-        day_starts=day_starts,
-        day_ends=day_ends,
-        check_in_opens=now + CHECK_IN_EARLY,
-        now=now,
-    ).first()
-    return None if row is None else _BookingRef(row.id, row.status, row.start_at, row.end_at)
-
-
-def _store_event(ctx: _Context, at: datetime, checks_in: _BookingRef | None, **values: Any) -> None:
-    """Insert the access event of `ctx` and check in `checks_in`, in one transaction."""
+def _store_event(ctx: _Context, at: datetime, checks_in: int | None, **values: Any) -> None:
+    """Insert the access event of `ctx` and check in booking `checks_in`, in one transaction.
+    The booking is checked in only if it is still just confirmed and check-in is open (see
+    bookings.mark_checked_in); one already checked in stays as it is."""
     with transaction():
-        if checks_in is not None and checks_in.status is BookingStatus.CONFIRMED:
-            # Only if check-in is open (see bookings.mark_checked_in); a booking already
-            # checked in stays as it is.
-            _run(_CHECK_IN, booking_id=checks_in.id, check_in_opens=at + CHECK_IN_EARLY, now=at)
+        if checks_in is not None:
+            _run(_CHECK_IN, booking_id=checks_in, check_in_opens=at + CHECK_IN_EARLY, now=at)
         _run(
             _INSERT_EVENT,
             hub_id=ctx.hub.id,
@@ -577,7 +569,7 @@ def _store_offline(
         _store_event(
             ctx,
             at,
-            checks_in=ctx.booking if upload.granted else None,  # they went in
+            checks_in=ctx.booking_id if upload.granted else None,  # they went in
             event_id=upload.event_id,
             direction=upload.direction,
             granted=upload.granted,
@@ -592,6 +584,6 @@ def _store_offline(
         if replay_key is None:
             raise
         # The same code was used online meanwhile; keep the event without claiming the code.
-        ctx.booking = None
+        ctx.booking_id = None
         return _store_offline(upload, ctx, at, None)
     return True

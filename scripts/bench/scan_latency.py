@@ -18,6 +18,7 @@ Usage: .venv/bin/python scripts/bench/scan_latency.py [--rates 50,200,500] [--se
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import queue
 import socket
@@ -268,6 +269,9 @@ def run_levels(
         for rate, count in zip(rates, counts, strict=True):
             tokens = tokens_for(app, keyring, member_ids[offset : offset + count])
             offset += count
+            # The load generator's own garbage collection is not what is measured.
+            gc.collect()
+            gc.freeze()
             current["trips"] = RoundTrips()
             echo_result = current["trips"].run(
                 lambda message_id, _n: echo.publish(ECHO_IN, message_id.encode(), 1), rate, count
