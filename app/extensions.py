@@ -73,13 +73,14 @@ def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def checkpoint_sqlite(engine: Engine) -> None:
+def checkpoint_sqlite(engine: Engine) -> tuple[int, int]:
     """Copy what the write-ahead log holds into the database, without waiting for readers or
-    blocking writers (PASSIVE)."""
+    blocking writers (PASSIVE). Returns the log's pages and how many of them are copied."""
     connection = engine.raw_connection()  # outside any transaction: no BEGIN IMMEDIATE
     try:
         cursor = connection.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        _busy, log_pages, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         cursor.close()
     finally:
         connection.close()
+    return log_pages, copied

@@ -35,6 +35,7 @@ from app.models import (
     RoleGrant,
     User,
 )
+from app.services import access_directory
 from app.services.hub_calendar import set_opening_hours
 from tests.broker import Broker
 from tests.databases import BACKENDS, fresh_database
@@ -141,6 +142,7 @@ def session(app: Flask) -> Iterator[Session]:
         db.session = scoped_session(  # type: ignore[method-assign]
             session_for_this_thread, scopefunc=original.registry.scopefunc
         )
+        access_directory.forget()  # nothing cached from another test's rolled-back rows
         try:
             yield db.session()
         finally:
