@@ -232,7 +232,7 @@ class Gateway:
 
     def _housekeeping(self) -> None:
         tick = min(self.options.poll_seconds, 1.0)
-        last_poll = last_silent = last_stats = float("-inf")
+        last_poll = last_seen = last_silent = last_stats = float("-inf")
         while not self._stopping.is_set():
             now = time.monotonic()
             if self.client.is_connected() and (
@@ -240,7 +240,9 @@ class Gateway:
             ):
                 last_poll = now
                 self._guarded("retained", self._publish_retained)
-            self._guarded("last_seen", self._flush_seen)
+            if now - last_seen >= self.options.poll_seconds:
+                last_seen = now  # one write a poll, not one a message: the door waits on writes
+                self._guarded("last_seen", self._flush_seen)
             if self._checkpoints:
                 self._guarded("checkpoint", lambda: checkpoint_sqlite(db.engine))
             if now - last_silent >= min(self.options.silent_after / 3, 30):
@@ -274,8 +276,7 @@ class Gateway:
     def _flush_seen(self) -> None:
         with self._seen_lock:
             seen, self._seen = self._seen, {}
-        for device_id, at in seen.items():
-            record_seen(device_id, at)
+        record_seen(seen)
 
     def _mark_silent(self) -> None:
         silent = mark_silent_offline(utcnow() - timedelta(seconds=self.options.silent_after))

@@ -6,9 +6,10 @@ Registering devices and their credentials is app/services/device_admin.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import Adapter, Device
@@ -35,17 +36,25 @@ def record_status(
     return True
 
 
-def record_seen(device_id: str, at: datetime) -> None:
-    """The device sent something at `at`: move its last_seen_at forward (never back)."""
+def record_seen(seen: Mapping[str, datetime]) -> None:
+    """Devices sent something (device id -> when): move each last_seen_at forward (never
+    back), all in one transaction."""
+    if not seen:
+        return
     with transaction():
-        db.session.execute(
-            update(Device)
-            .where(
-                Device.device_id == device_id,
-                (Device.last_seen_at.is_(None)) | (Device.last_seen_at < at),
-            )
-            .values(last_seen_at=at)
+        db.session.connection().execute(
+            _SEEN, [{"device": device, "at": at} for device, at in seen.items()]
         )
+
+
+_SEEN = (
+    update(Device)
+    .where(
+        Device.device_id == bindparam("device"),
+        (Device.last_seen_at.is_(None)) | (Device.last_seen_at < bindparam("at")),
+    )
+    .values(last_seen_at=bindparam("at"))
+)
 
 
 def mark_silent_offline(silent_since: datetime) -> list[str]:
