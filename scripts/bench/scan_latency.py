@@ -12,7 +12,10 @@ access event insert and commit. Targets: p99 <= 10 ms at 200 scans/s; decision p
 of the echo p99.
 
 Usage: .venv/bin/python scripts/bench/scan_latency.py [--rates 50,200,500] [--seconds 4]
-       [--backend sqlite|postgresql] [--pg-url URL]
+       [--repeat N] [--gateways N] [--backend sqlite|postgresql] [--pg-url URL]
+
+The machine is shared and noisy: --repeat runs each rate N times (echo then decisions each
+time) and the summary gives the median and the worst p99 over the runs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import gc
 import os
 import queue
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -177,6 +181,7 @@ class RoundTrips:
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     rates = [int(r) for r in args.rates.split(",")]
     counts = [int(rate * args.seconds) for rate in rates]
+    rounds = [(rate, count) for rate, count in zip(rates, counts, strict=True)] * args.repeat
     pg_url = pg_server_url(args.pg_url) if args.backend == "postgresql" else None
     results: dict[str, Any] = {
         "environment": {**environment(pg_url), "load_average": os.getloadavg()},
@@ -192,7 +197,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             broker.add_user(READER, READER_PASSWORD)
             app = make_app(url, tmp)
             keyring = Keyring(tmp / "keys")
-            member_ids, _ = seed(app, keyring, WARM_UP + sum(counts))
+            member_ids, _ = seed(app, keyring, WARM_UP + sum(count for _, count in rounds))
             env = {
                 **os.environ,
                 "DATABASE_URL": url,
@@ -221,7 +226,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 [sys.executable, __file__, "--echo", f"{broker.host}:{broker.port}"], cwd=ROOT
             )
             try:
-                results["rates"] = run_levels(app, keyring, broker, member_ids, rates, counts)
+                results["rates"] = run_levels(app, keyring, broker, member_ids, rounds)
             finally:
                 for process in (*gateways, echo):
                     process.terminate()
@@ -234,9 +239,8 @@ def run_levels(
     keyring: Keyring,
     broker: Broker,
     member_ids: list[int],
-    rates: list[int],
-    counts: list[int],
-) -> dict[str, Any]:
+    rounds: list[tuple[int, int]],
+) -> dict[str, list[dict[str, Any]]]:
     current = {"trips": RoundTrips()}  # the replies go to whichever run is on
 
     def on_message(_c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
@@ -256,7 +260,7 @@ def run_levels(
     def send_scans(tokens: list[str]) -> Callable[[str, int], None]:
         return lambda scan_id, n: reader.publish(scan_topic, scan(scan_id, tokens[n]), 1)
 
-    results: dict[str, Any] = {}
+    results: dict[str, list[dict[str, Any]]] = {}
     try:
         # Warm up (and wait for the gateway process to be up): until scans are answered.
         warm_tokens = tokens_for(app, keyring, member_ids[:WARM_UP])
@@ -266,7 +270,7 @@ def run_levels(
             if current["trips"].run(send_scans(warm_tokens), 20, WARM_UP)["n"] == WARM_UP:
                 break
         offset = WARM_UP
-        for rate, count in zip(rates, counts, strict=True):
+        for rate, count in rounds:
             tokens = tokens_for(app, keyring, member_ids[offset : offset + count])
             offset += count
             # The load generator's own garbage collection is not what is measured.
@@ -278,7 +282,9 @@ def run_levels(
             )
             current["trips"] = RoundTrips()
             decision_result = current["trips"].run(send_scans(tokens), rate, count)
-            results[str(rate)] = {"echo": echo_result, "decision": decision_result}
+            results.setdefault(str(rate), []).append(
+                {"echo": echo_result, "decision": decision_result}
+            )
             print(f"  {rate}/s: echo p99 {echo_result['p99']:.2f} ms, "
                   f"decision p99 {decision_result['p99']:.2f} ms", flush=True)  # fmt: skip
     finally:
@@ -300,6 +306,12 @@ def main() -> None:
     parser.add_argument(
         "--gateways", type=int, default=1, help="gateway processes (one shared subscription)"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per rate (the machine is shared: report medians)",
+    )
     parser.add_argument("--echo", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo:
@@ -313,19 +325,26 @@ def main() -> None:
     )
     results = measure(args)
     rows = []
-    for rate, levels in results["rates"].items():
-        for kind in ("echo", "decision"):
-            r = levels[kind]
-            rows.append(
-                [f"{rate}/s", kind, r["rate"], r["n"], r["lost"], r["p50"], r["p99"], r["max"]]
-            )
-        echo_p99, decision_p99 = levels["echo"]["p99"], levels["decision"]["p99"]
-        levels["decision_over_echo_p99"] = decision_p99 / echo_p99 if echo_p99 else None
+    for rate, runs in results["rates"].items():
+        for number, run in enumerate(runs, 1):
+            for kind in ("echo", "decision"):
+                r = run[kind]
+                rows.append([f"{rate}/s", number, kind, r["rate"], r["n"], r["lost"],
+                             r["p50"], r["p99"], r["max"]])  # fmt: skip
+            run["decision_over_echo_p99"] = run["decision"]["p99"] / max(run["echo"]["p99"], 1e-9)
     print_table(
-        ["rate", "round trip", "achieved/s", "n", "lost", "p50 ms", "p99 ms", "max ms"], rows
+        ["rate", "run", "round trip", "achieved/s", "n", "lost", "p50 ms", "p99 ms", "max ms"],
+        rows,
     )
-    for rate, levels in results["rates"].items():
-        print(f"  {rate}/s: decision p99 / echo p99 = {levels['decision_over_echo_p99']:.1f}x")
+    for rate, runs in results["rates"].items():
+        p99s = sorted(run["decision"]["p99"] for run in runs)
+        ratios = sorted(run["decision_over_echo_p99"] for run in runs)
+        print(
+            f"  {rate}/s over {len(runs)} run(s): decision p99 median "
+            f"{statistics.median(p99s):.2f} ms (worst {p99s[-1]:.2f}); "
+            f"decision p99 / echo p99 median {statistics.median(ratios):.1f}x "
+            f"(worst {ratios[-1]:.1f}x)"
+        )
     path = write_json(f"scan-latency-{args.backend}", results)
     print(f"results: {path}")
 
