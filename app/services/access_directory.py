@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -122,17 +123,17 @@ class Directory:
             shelf.clear()
 
 
-_directories: dict[str, Directory] = {}
+_directories: weakref.WeakKeyDictionary[Engine, Directory] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def directory() -> Directory:
     """The current database's directory."""
-    database = db.engine.url.render_as_string(hide_password=True)
-    found = _directories.get(database)
+    engine = db.engine
+    found = _directories.get(engine)
     if found is None:
         with _lock:
-            found = _directories.setdefault(database, Directory())
+            found = _directories.setdefault(engine, Directory())
     return found
 
 
