@@ -17,3 +17,16 @@ echo
 echo "== contention (50 concurrent attempts on one desk, 20 rounds)"
 "$PY" -u scripts/bench/contention.py 2>&1 | grep --line-buffered -v '^INFO  \[alembic' \
   | tee "bench-results/contention-$stamp.txt"
+
+echo
+echo "== passes: tokens, QR images, access decisions in-process"
+"$PY" -u scripts/bench/passes.py 2>&1 | grep --line-buffered -v '^INFO  \[alembic' \
+  | tee "bench-results/passes-$stamp.txt"
+
+for backend in sqlite postgresql; do
+  echo
+  echo "== scan -> decision over MQTT ($backend; real Mosquitto, gateway, echo baseline)"
+  "$PY" -u scripts/bench/scan_latency.py --backend "$backend" --rates 50,200,500 --seconds 10 \
+    --repeat 3 2>&1 | grep --line-buffered -v '^INFO  \[alembic\|^per-hub room' \
+    | tee "bench-results/scan-latency-$backend-$stamp.txt"
+done
