@@ -150,8 +150,9 @@ def decide_access(
     """Decide, store the access event, commit, and return the decision.
 
     The hub, the door and the keys come from per-process caches (access_directory, pass_keys);
-    a member's grant costs four statements: the replay check, the pass with its holder and
-    membership, today's booking, and the event insert. A repeated event id (a QoS 1 duplicate)
+    a member's grant costs two statements: one query for the pass and all the checks need of it
+    (holder, replay, membership, today's booking) and the event insert, plus a booking update on
+    the first grant of the day. A repeated event id (a QoS 1 duplicate)
     is caught by the unique constraint on insert and answered with the stored decision, so the
     common case costs no lookup first.
     """
