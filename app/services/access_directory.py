@@ -98,10 +98,11 @@ class _Shelf(Generic[K, V]):
         kept = self._entries.get(key)
         if kept is not None and clock - kept[0] < DIRECTORY_SECONDS:
             return kept[1]
+        generation = _generation
         value = self._load(key)
         if value is None:
             self._entries.pop(key, None)
-        else:
+        elif generation == _generation:  # not if forget() ran while it loaded: may be stale
             self._entries[key] = (clock, value)
         return value
 
@@ -125,6 +126,7 @@ class Directory:
 
 _directories: weakref.WeakKeyDictionary[Engine, Directory] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+_generation = 0  # bumped by forget(): a load that spans one is used but not kept
 
 
 def directory() -> Directory:
@@ -163,6 +165,8 @@ def adapter_device_entry(adapter: Adapter, key: str) -> DeviceEntry | None:
 
 def forget() -> None:
     """Drop every entry of every database (the next lookups load afresh)."""
+    global _generation
+    _generation += 1
     for found in list(_directories.values()):
         found.clear()
 

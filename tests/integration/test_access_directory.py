@@ -98,3 +98,18 @@ def test_unknown_rows_are_not_remembered(a_hub, session):
     session.add(Device(device_id="not-yet", hub=a_hub, name="Baru", kind=DeviceKind.READER))
     session.commit()
     assert device_entry("not-yet") is not None
+
+
+def test_an_entry_loaded_across_a_change_is_used_but_not_kept() -> None:
+    loads: list[str] = []
+
+    def load(key: str) -> str:
+        loads.append(key)
+        if len(loads) == 1:
+            access_directory.forget()  # another thread committed a change while this loaded
+        return f"load {len(loads)}"
+
+    shelf = access_directory._Shelf(load)
+    assert shelf.get("hub") == "load 1"
+    assert shelf.get("hub") == "load 2"  # the first was not kept: it may predate the change
+    assert shelf.get("hub") == "load 2"
