@@ -15,6 +15,7 @@ from app.models import (
     Direction,
     Door,
     DoorKind,
+    Membership,
     PassKind,
     Role,
     UserStatus,
@@ -67,6 +68,22 @@ def test_member_with_membership_is_granted(keyring, at_nine, a_hub, a_member) ->
 
 def test_first_grant_of_the_day_checks_in_the_booking(keyring, at_nine, a_hub, a_desk, a_member):
     booking = bookings.book_whole_day(a_member.id, a_desk.id, MONDAY)
+    decision = decide(member_code(keyring, a_member), a_hub)
+    assert decision.booking_id == booking.id
+    assert booking.status is BookingStatus.CHECKED_IN
+
+
+def test_a_later_booking_is_checked_in_only_once_check_in_opens(
+    keyring, clock, a_hub, a_room, a_member
+) -> None:
+    clock(NINE)
+    two_pm = NINE + timedelta(hours=5)
+    booking = bookings.book(a_member.id, a_room.id, two_pm, two_pm + timedelta(hours=1))
+    morning = decide(member_code(keyring, a_member), a_hub)
+    assert morning.granted  # on the membership
+    assert morning.booking_id is None
+    assert booking.status is BookingStatus.CONFIRMED
+    clock(two_pm - timedelta(minutes=50))  # check-in opens an hour before
     decision = decide(member_code(keyring, a_member), a_hub)
     assert decision.booking_id == booking.id
     assert booking.status is BookingStatus.CHECKED_IN
@@ -151,6 +168,16 @@ def test_cancelled_booking_pass_is_refused(keyring, at_nine, a_hub, a_desk, a_me
     assert decide(token, a_hub, at=NINE + timedelta(days=1)).reason == Reason.REVOKED
 
 
+def test_a_day_pass_does_not_reopen_after_its_booking_is_completed(
+    keyring, at_nine, a_hub, a_desk, a_member
+) -> None:
+    booking = bookings.book_whole_day(a_member.id, a_desk.id, MONDAY)
+    token = passes.booking_token(keyring, booking.id).token
+    assert decide(token, a_hub).granted
+    bookings.complete_booking(booking.id)  # checked out at the front desk
+    assert decide(token, a_hub).reason == Reason.NO_ENTITLEMENT
+
+
 def test_suspended_member(keyring, at_nine, a_hub, a_member) -> None:
     token = member_code(keyring, a_member)
     a_member.status = UserStatus.SUSPENDED
@@ -160,6 +187,35 @@ def test_suspended_member(keyring, at_nine, a_hub, a_member) -> None:
 def test_no_membership_and_no_booking(keyring, at_nine, a_hub, make_member) -> None:
     walker = make_member(plan=None)
     assert decide(member_code(keyring, walker), a_hub).reason == Reason.NO_ENTITLEMENT
+
+
+def test_a_plan_for_other_hubs_does_not_open_this_one(
+    keyring, at_nine, a_hub, make_hub, make_plan, make_member
+) -> None:
+    elsewhere = make_plan(all_hubs=False, hubs=[make_hub(name="OK OCE Tebet")])
+    here = make_plan(all_hubs=False, hubs=[a_hub])
+    assert not decide(member_code(keyring, make_member(plan=elsewhere)), a_hub).granted
+    assert decide(member_code(keyring, make_member(plan=here)), a_hub).granted
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "granted"),
+    [
+        (MONDAY, None, True),  # starts today
+        (MONDAY + timedelta(days=1), None, False),  # starts tomorrow
+        (MONDAY - timedelta(days=30), MONDAY + timedelta(days=1), True),  # ends tomorrow
+        (MONDAY - timedelta(days=30), MONDAY, False),  # ended today (ends_on is exclusive)
+    ],
+)
+def test_only_a_membership_covering_today_opens_the_door(
+    keyring, at_nine, a_hub, a_plan, make_member, session, starts, ends, granted
+) -> None:
+    member = make_member(plan=None)
+    member.memberships.append(Membership(plan=a_plan, starts_on=starts, ends_on=ends))
+    session.commit()
+    assert member.memberships[0].covers(MONDAY) is granted  # the Python rule agrees
+    reason = decide(member_code(keyring, member), a_hub).reason
+    assert reason == (Reason.GRANTED if granted else Reason.NO_ENTITLEMENT)
 
 
 def test_hub_closed(keyring, clock, a_hub, a_member) -> None:
