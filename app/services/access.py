@@ -152,9 +152,9 @@ def decide_access(
     The hub, the door and the keys come from per-process caches (access_directory, pass_keys);
     a member's grant costs two statements: one query for the pass and all the checks need of it
     (holder, replay, membership, today's booking) and the event insert, plus a booking update on
-    the first grant of the day. A repeated event id (a QoS 1 duplicate)
-    is caught by the unique constraint on insert and answered with the stored decision, so the
-    common case costs no lookup first.
+    the first grant of the day. A repeated event id (a QoS 1 duplicate) is caught by the unique
+    constraint on insert and answered with the stored decision, so the common case costs no
+    lookup first.
     """
     started = time.perf_counter()
     event_id = request.event_id or uuid.uuid4().hex
@@ -376,7 +376,7 @@ def _holder(pass_id: int, hub: HubEntry, replay_key: str | None, now: datetime) 
         _HOLDER,
         pass_id=pass_id,
         hub_id=hub.id,
-        replay_key=replay_key or "",
+        replay_key=replay_key or "",  # no key (not a rotating code): matches no event
         today=today,
         day_starts=day_starts,
         day_ends=day_ends,

@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -36,7 +36,7 @@ from app.models import (
     OpeningHours,
     Zone,
 )
-from app.models.hubs import Calendar, zone_for
+from app.models.hubs import Calendar
 
 #: How old an entry may get before it is loaded again (changes made in other processes).
 DIRECTORY_SECONDS = 5.0
@@ -175,21 +175,10 @@ def forget() -> None:
 
 
 def _load_hub(hub_id: int) -> HubEntry | None:
-    row = db.session.execute(select(Hub.slug, Hub.timezone).where(Hub.id == hub_id)).first()
-    if row is None:
-        return None
-    hours = db.session.execute(
-        select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes).where(
-            OpeningHours.hub_id == hub_id
-        )
+    hub = db.session.get(
+        Hub, hub_id, options=[selectinload(Hub.opening_hours), selectinload(Hub.closures)]
     )
-    closures = db.session.scalars(select(Closure.on).where(Closure.hub_id == hub_id))
-    calendar = Calendar(
-        zone_for(row.timezone),
-        {weekday: (opens, closes) for weekday, opens, closes in hours},
-        frozenset(closures),
-    )
-    return HubEntry(hub_id, row.slug, calendar)
+    return None if hub is None else HubEntry(hub.id, hub.slug, hub.calendar)
 
 
 def _load_door(door_id: int) -> DoorEntry | None:

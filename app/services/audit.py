@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Base, User
+from app.models import AuditEntry, Base, Hub, User
 
 
 def snapshot(obj: Base, fields: Iterable[str]) -> dict[str, Any]:
@@ -42,6 +42,16 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_created(
+    action: str, target: Base, fields: Iterable[str], *, actor_id: int | None, hub: Hub
+) -> None:
+    """Add `target` to the caller's transaction and record `action` with its new fields (the
+    hub's id is read after the insert, so a new hub can be its own)."""
+    db.session.add(target)
+    db.session.flush()
+    record(action, target, actor_id=actor_id, hub_id=hub.id, after=snapshot(target, fields))
 
 
 @contextmanager

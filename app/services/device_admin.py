@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessEvent, Adapter, Device, DeviceKind, Door, Floor, Hub, User, Zone
-from app.services.audit import record, snapshot
+from app.services.audit import record, record_created, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.transactions import transaction
 from config.mosquitto.passwords import hash_password, new_password, password_line
@@ -117,15 +117,7 @@ def register_device(
         )
         password = new_password()
         device.mqtt_password_hash = hash_password(password)
-        db.session.add(device)
-        db.session.flush()
-        record(
-            "device.add",
-            device,
-            actor_id=_actor_id(actor),
-            hub_id=hub.id,
-            after=snapshot(device, DEVICE_FIELDS),
-        )
+        record_created("device.add", device, DEVICE_FIELDS, actor_id=_actor_id(actor), hub=hub)
     return IssuedCredentials(device, device.device_id, password)
 
 

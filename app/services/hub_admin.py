@@ -28,7 +28,7 @@ from app.models import (
     Zone,
 )
 from app.models.hubs import zone_for
-from app.services.audit import audited_change, record, snapshot
+from app.services.audit import audited_change, record, record_created, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.hub_calendar import parse_closures_csv, set_opening_hours
 from app.services.transactions import transaction
@@ -144,15 +144,8 @@ def create_hub(actor: User, details: HubDetails) -> Hub:
     with transaction():
         _check_hub(details, None)
         hub = Hub(**_hub_values(details))
-        db.session.add(hub)
-        db.session.flush()
-        record(
-            "hub.create",
-            hub,
-            actor_id=actor.id,
-            hub_id=hub.id,
-            after=snapshot(hub, HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS),
-        )
+        fields = HUB_FIELDS + POLICY_FIELDS + SENSOR_FIELDS
+        record_created("hub.create", hub, fields, actor_id=actor.id, hub=hub)
     return hub
 
 
@@ -197,14 +190,7 @@ def add_closure(actor: User, hub: Hub, on: date, name: str) -> Closure:
             raise InvalidInput("the hub is already closed that day", field="on", reason="closed")
         closure = Closure(on=on, name=name)
         hub.closures.append(closure)
-        db.session.flush()
-        record(
-            "closure.add",
-            closure,
-            actor_id=actor.id,
-            hub_id=hub.id,
-            after=snapshot(closure, ("on", "name")),
-        )
+        record_created("closure.add", closure, ("on", "name"), actor_id=actor.id, hub=hub)
     return closure
 
 
@@ -260,15 +246,7 @@ def add_floor(actor: User, hub: Hub, details: FloorDetails) -> Floor:
     with transaction():
         _check_floor(hub, details, None)
         floor = Floor(hub=hub, **_floor_values(details))
-        db.session.add(floor)
-        db.session.flush()
-        record(
-            "floor.create",
-            floor,
-            actor_id=actor.id,
-            hub_id=hub.id,
-            after=snapshot(floor, FLOOR_FIELDS),
-        )
+        record_created("floor.create", floor, FLOOR_FIELDS, actor_id=actor.id, hub=hub)
     return floor
 
 
@@ -290,15 +268,7 @@ def add_resource(actor: User, floor: Floor, details: ResourceDetails) -> Resourc
     with transaction():
         _check_resource(floor, details, None)
         resource = Resource(floor=floor, **_resource_values(floor, details))
-        db.session.add(resource)
-        db.session.flush()
-        record(
-            "resource.create",
-            resource,
-            actor_id=actor.id,
-            hub_id=hub.id,
-            after=snapshot(resource, RESOURCE_FIELDS),
-        )
+        record_created("resource.create", resource, RESOURCE_FIELDS, actor_id=actor.id, hub=hub)
     return resource
 
 
