@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from app.services.accounts import configure_password_hashing
-from app.services.pass_keys import Keyring
+from app.services.access.keys import Keyring
+from app.services.people.accounts import configure_password_hashing
 from config.settings import engine_options, load_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

@@ -13,8 +13,8 @@ from flask.cli import with_appcontext
 from app.device_cli import device
 from app.gateway.cli import gateway_command
 from app.models import Role, utcnow
+from app.services.access.keys import Keyring
 from app.services.errors import DomainError
-from app.services.pass_keys import Keyring
 from app.simulate_cli import simulate_command
 
 
@@ -39,7 +39,7 @@ def seed_demo_command() -> None:
     from app.seed.demo import DEMO_PASSWORD, seed_demo
 
     logins = seed_demo(utcnow().date())
-    from app.services.pass_keys import generate_key, list_keys
+    from app.services.access.keys import generate_key, list_keys
 
     if not list_keys():
         generate_key(_keyring())
@@ -62,7 +62,7 @@ def seed_demo_command() -> None:
 @with_appcontext
 def create_user_command(email: str, name: str, password: str, roles: tuple[str, ...]) -> None:
     """Create a user with roles (staff roles name their hub by slug)."""
-    from app.services.accounts import create_user
+    from app.services.people.accounts import create_user
 
     grants: list[tuple[Role, str | None]] = []
     for spec in roles or ("member",):
@@ -92,7 +92,7 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
 @with_appcontext
 def import_closures_command(csv_file: Path, hub_slug: str | None) -> None:
     """Import dated closures (date,name[,hub]) from a CSV file."""
-    from app.services.hub_calendar import import_closures
+    from app.services.hubs.calendar import import_closures
 
     try:
         added = import_closures(csv_file.read_text("utf-8"), hub_slug)
@@ -105,7 +105,7 @@ def import_closures_command(csv_file: Path, hub_slug: str | None) -> None:
 @with_appcontext
 def release_no_shows_command() -> None:
     """Mark bookings not checked in within their hub's window as no-shows (a timed job)."""
-    from app.services.bookings import release_no_shows
+    from app.services.booking.bookings import release_no_shows
 
     released = release_no_shows()
     click.echo(f"Released {len(released)} booking(s).")
@@ -184,7 +184,7 @@ def _keyring() -> Keyring:
 @with_appcontext
 def keys_generate_command() -> None:
     """Create a signing key (the first one, or an extra active one)."""
-    from app.services.pass_keys import generate_key
+    from app.services.access.keys import generate_key
 
     try:
         key = generate_key(_keyring())
@@ -197,7 +197,7 @@ def keys_generate_command() -> None:
 @with_appcontext
 def keys_rotate_command() -> None:
     """Sign with a new key from now on; old keys keep verifying their passes for a while."""
-    from app.services.pass_keys import RETIRED_KEY_GRACE, rotate_key
+    from app.services.access.keys import RETIRED_KEY_GRACE, rotate_key
 
     key = rotate_key(_keyring())
     click.echo(
@@ -209,7 +209,7 @@ def keys_rotate_command() -> None:
 @with_appcontext
 def keys_list_command() -> None:
     """Every key, whether it is active, and whether this server holds its private half."""
-    from app.services.pass_keys import RETIRED_KEY_GRACE, list_keys
+    from app.services.access.keys import RETIRED_KEY_GRACE, list_keys
 
     for key in list_keys():
         if key.retired_at is None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Adapter, DeviceKind, Hub
-from app.services import device_admin
+from app.services.devices import registry as device_admin
 from app.services.errors import DomainError
 from config.mosquitto.passwords import write_password_file
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Device, DeviceKind, Floor, Hub, Role, RoleGrant, User, Zone
-from app.services import device_admin
-from app.services.pass_keys import Keyring
-from app.services.passes import rotating_token
+from app.services.access.keys import Keyring
+from app.services.access.passes import rotating_token
+from app.services.devices import registry as device_admin
 from devices import sim
 from devices.reader.config import BrokerAddress, ConfigError
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from app.services.bookings import release_no_shows
-from app.services.occupancy import release_empty_rooms
+from app.services.booking.bookings import release_no_shows
+from app.services.devices.occupancy import release_empty_rooms
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from app.models import (
     RoleGrant,
     User,
 )
-from app.services import access_directory
-from app.services.hub_calendar import set_opening_hours
+from app.services.access import directory as access_directory
+from app.services.hubs.calendar import set_opening_hours
 from tests.broker import Broker
 from tests.databases import BACKENDS, fresh_database
 from tests.mail import MailCatcher
@@ -169,7 +169,7 @@ TEST_PASSWORD = "correct horse battery"
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Log `user` in through the real login form (gives them TEST_PASSWORD first)."""
-    from app.services.accounts import hash_password
+    from app.services.people.accounts import hash_password
 
     def log_in(user: User) -> FlaskClient:
         user.password_hash = hash_password(TEST_PASSWORD)

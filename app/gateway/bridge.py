@@ -34,7 +34,7 @@ from app.gateway.connection import connect_async, new_client, parse_mqtt_url
 from app.gateway.metrics import RECEIVED, Metrics
 from app.gateway.retained import RetainedState
 from app.models import utcnow
-from app.services.devices import mark_silent_offline, record_seen
+from app.services.devices.reports import mark_silent_offline, record_seen
 from devices import protocol
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.models import Adapter, DeviceKind, Direction
-from app.services import access, occupancy
-from app.services.access import AccessRequest, OfflineDecision, decide_access
-from app.services.access_directory import DeviceEntry, adapter_device_entry, device_entry
-from app.services.devices import record_status
+from app.services.access import decision as access
+from app.services.access.decision import AccessRequest, OfflineDecision, decide_access
+from app.services.access.directory import DeviceEntry, adapter_device_entry, device_entry
+from app.services.devices import occupancy
+from app.services.devices.reports import record_status
 from devices import protocol
 from devices.adapters import tasmota, zigbee2mqtt
 

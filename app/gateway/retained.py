@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Hub
-from app.services.pass_keys import published_keys, raw_public
-from app.services.passes import revocation_list
+from app.services.access.keys import published_keys, raw_public
+from app.services.access.passes import revocation_list
 from devices import protocol
 
 log = logging.getLogger(__name__)

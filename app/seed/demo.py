@@ -30,8 +30,8 @@ from app.models import (
     Zone,
     utcnow,
 )
-from app.services.accounts import hash_password
-from app.services.hub_calendar import import_closures, set_opening_hours
+from app.services.hubs.calendar import import_closures, set_opening_hours
+from app.services.people.accounts import hash_password
 from app.services.transactions import transaction
 
 DEMO_PASSWORD = "ruang-demo-2026"  # noqa: S105  (printed for the demo on purpose)

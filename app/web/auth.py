@@ -21,8 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db, limiter
 from app.i18n import SUPPORTED_LOCALES, current_locale
 from app.models import Plan
-from app.services import registration
 from app.services.errors import DomainError, InvalidInput
+from app.services.people import registration
 from app.web.auth_forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from app.web.context import external_link, mailer, signer
 from app.web.messages import describe
@@ -122,7 +122,7 @@ def login() -> str | Response:
 @auth.post("/verify/resend")
 @limiter.limit("3 per hour")
 def resend_verification() -> Response:
-    from app.services.accounts import find_user_by_email
+    from app.services.people.accounts import find_user_by_email
 
     email = session.get("unverified_email")
     user = find_user_by_email(email) if email else None

@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-from app.services.accounts import MIN_PASSWORD_LENGTH
+from app.services.people.accounts import MIN_PASSWORD_LENGTH
 from app.web.forms import RuangForm
 
 SECTORS = [

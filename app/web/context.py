@@ -11,9 +11,9 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Hub, User
-from app.services.mail import Mailer, mailer_from_config
-from app.services.pass_keys import Keyring
-from app.services.tokens import TokenSigner
+from app.services.access.keys import Keyring
+from app.services.notifications.mail import Mailer, mailer_from_config
+from app.services.people.tokens import TokenSigner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +32,7 @@ def signer() -> TokenSigner:
 
 
 def keyring() -> Keyring:
-    """Where the pass signing keys are (app.services.pass_keys)."""
+    """Where the pass signing keys are (app.services.access.keys)."""
     return cast(Keyring, current_app.extensions["ruang.keyring"])
 
 

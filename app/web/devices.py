@@ -19,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.models import Adapter, Device, DeviceKind, Hub
-from app.services import device_admin, frontdesk
-from app.services.device_commands import (
+from app.services.devices import registry as device_admin
+from app.services.devices.commands import (
     CommandNotSent,
     CommandPublisher,
     DeviceCannotUnlock,
@@ -30,6 +30,7 @@ from app.services.device_commands import (
     remote_unlock,
 )
 from app.services.errors import InvalidInput, NotFound
+from app.services.hubs import frontdesk
 from app.web.context import admin_hub, me, staff_hub, staff_required
 from app.web.forms import RuangForm
 from app.web.messages import describe_access

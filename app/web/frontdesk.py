@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub
-from app.services import frontdesk as desk
-from app.services import pass_pages
+from app.services.access import pass_pages
 from app.services.errors import DomainError, NotFound
+from app.services.hubs import frontdesk as desk
 from app.web.context import me, staff_hub, staff_required
 from app.web.frontdesk_forms import EventFilterForm, ScanForm, SearchForm, WalkInForm
 from app.web.messages import ACCESS_REASONS, describe, describe_access

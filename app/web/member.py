@@ -13,10 +13,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.models import Hub, Resource
-from app.services import availability, bookings, member_bookings, recurring, usage, waitlist
-from app.services.availability import FloorDay
+from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
+from app.services.booking.availability import FloorDay
+from app.services.booking.member_bookings import BookingWindow
 from app.services.errors import DomainError, NotFound
-from app.services.member_bookings import BookingWindow
 from app.web.context import me
 from app.web.member_forms import (
     DeskDayForm,

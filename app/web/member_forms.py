@@ -18,7 +18,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from app.models import Hub, Resource
-from app.services.recurring import MAX_OCCURRENCES, Frequency
+from app.services.booking.recurring import MAX_OCCURRENCES, Frequency
 from app.web.forms import RuangForm
 
 #: At most this many lengths are offered in the length select.

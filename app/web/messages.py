@@ -54,8 +54,8 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),
 }
 
-#: Access decisions in words, for the front desk and the access-event list (app.services.access
-#: Reason codes; devices.passcode rejections share the first five).
+#: Access decisions in words, for the front desk and the access-event list
+#: (app.services.access.decision's Reason codes; devices.passcode rejections share the first five).
 ACCESS_REASONS: dict[str, Callable[[], str]] = {
     "granted": lambda: gettext("Welcome in"),
     "bad_format": lambda: gettext("This is not a Ruang pass (or it was misread): scan it again."),

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, stream_with_context
 
 from app.extensions import db
-from app.services.occupancy import hub_occupancy
+from app.services.devices.occupancy import hub_occupancy
 from app.web.context import staff_hub, staff_required
 
 occupancy = Blueprint("occupancy", __name__, url_prefix="/occupancy")

@@ -23,8 +23,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.i18n import current_locale
 from app.models import Hub
-from app.services import pass_pages
-from app.services import passes as pass_service
+from app.services.access import pass_pages
+from app.services.access import passes as pass_service
 from app.services.errors import DomainError, InThePast, QuotaExceeded
 from app.web.context import keyring, mailer, me
 from app.web.messages import describe

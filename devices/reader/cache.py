@@ -29,7 +29,8 @@ WRONG_HUB = "wrong_hub"
 
 @dataclass(frozen=True)
 class Verdict:
-    """An offline decision: the same reason words as the server's (app.services.access.Reason)."""
+    """An offline decision, in the same reason words as the server's
+    (app.services.access.decision.Reason)."""
 
     grant: bool
     reason: str

@@ -5,7 +5,7 @@ created, migrated (flask_migrate.upgrade via app.create_app) and loaded with `se
 (PostgreSQL then gets VACUUM ANALYZE). Three things are timed on the busiest kind of day:
 
 - query:   the service's own statement for the day's bookings of the floor (the one
-           app.services.availability.floor_day hands to _held_by_resource), captured from a
+           app.services.booking.availability.floor_day hands to _held_by_resource), captured from a
            real floor_day call and re-executed with db.session.execute(...).all();
 - sql:     the same SQL text and parameters sent straight to the DB-API cursor (no SQLAlchemy
            result processing), to separate the database from the Python around it;
@@ -44,7 +44,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.extensions import db
 from app.seed.bulk import BulkSpec, seed_bulk
-from app.services import availability
+from app.services.booking import availability
 
 LAYOUTS = {
     "spread": {"hubs": 10, "floors_per_hub": 1},

@@ -52,9 +52,9 @@ from app.models import (
     RoleGrant,
     User,
 )
-from app.services.bookings import book_whole_day
+from app.services.booking.bookings import book_whole_day
 from app.services.errors import BookingConflict
-from app.services.hub_calendar import set_opening_hours
+from app.services.hubs.calendar import set_opening_hours
 from app.services.transactions import transaction
 
 

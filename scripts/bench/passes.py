@@ -1,8 +1,8 @@
 """Benchmark: pass tokens and access decisions.
 
 - sign and verify per second on one core (devices.passcode, Ed25519), target verify >= 5,000/s;
-- QR render time for SVG and PNG (app.services.qr), target SVG <= 5 ms;
-- access decisions per second including the database (app.services.access.decide_access:
+- QR render time for SVG and PNG (app.services.access.qr), target SVG <= 5 ms;
+- access decisions per second including the database (app.services.access.decision.decide_access:
   signature, pass row, membership, opening hours, event insert and commit), on SQLite and
   PostgreSQL, one decision at a time from one thread.
 
@@ -32,11 +32,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.extensions import db
 from app.models import Hub, Membership, Plan, Role, RoleGrant, User
-from app.services.access import AccessRequest, decide_access
-from app.services.hub_calendar import set_opening_hours
-from app.services.pass_keys import Keyring, generate_key, published_keys
-from app.services.passes import rotating_token
-from app.services.qr import qr_png, qr_svg
+from app.services.access.decision import AccessRequest, decide_access
+from app.services.access.keys import Keyring, generate_key, published_keys
+from app.services.access.passes import rotating_token
+from app.services.access.qr import qr_png, qr_svg
+from app.services.hubs.calendar import set_opening_hours
 from devices import passcode
 
 

@@ -64,9 +64,9 @@ from app.models import (
     RoleGrant,
     User,
 )
-from app.services.hub_calendar import set_opening_hours
-from app.services.pass_keys import Keyring, generate_key
-from app.services.passes import rotating_token
+from app.services.access.keys import Keyring, generate_key
+from app.services.access.passes import rotating_token
+from app.services.hubs.calendar import set_opening_hours
 from devices import protocol
 from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker
 

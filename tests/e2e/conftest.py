@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.models import Hub, utcnow
 from app.seed.demo import seed_demo
-from app.services.bookings import CHECK_IN_EARLY
+from app.services.booking.bookings import CHECK_IN_EARLY
 from tests.conftest import make_test_app
 from tests.mail import MailCatcher
 

@@ -14,7 +14,7 @@ from flask import Flask
 from app.extensions import db
 from app.models import Hub, utcnow
 from app.seed.demo import DEMO_PASSWORD
-from app.services.pass_keys import generate_key, list_keys
+from app.services.access.keys import generate_key, list_keys
 from tests.e2e.conftest import DESKTOP, log_in
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is a dev dependency")

@@ -21,9 +21,11 @@ from app.models import (
     UserStatus,
     Zone,
 )
-from app.services import access, bookings, passes
-from app.services.access import AccessRequest, Reason, decide_access
-from app.services.pass_keys import Keyring, generate_key, published_keys, rotate_key
+from app.services.access import decision as access
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, Reason, decide_access
+from app.services.access.keys import Keyring, generate_key, published_keys, rotate_key
+from app.services.booking import bookings
 from devices import passcode
 from tests.conftest import MONDAY
 
@@ -307,7 +309,7 @@ def test_opening_hours_use_the_hub_zone(keyring, clock, make_hub, make_member) -
 
 def test_zone_full_by_people_counter(keyring, clock, a_hub, make_member, session) -> None:
     from app.models import Device, DeviceKind, Floor
-    from app.services.occupancy import record_occupancy
+    from app.services.devices.occupancy import record_occupancy
 
     floor = Floor(name="Counted", hub=a_hub)
     zone = Zone(name="Ruang kecil", capacity=3, floor=floor)

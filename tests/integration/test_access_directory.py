@@ -11,11 +11,12 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Closure, Device, DeviceKind, Door, DoorKind
-from app.services import access_directory, passes
-from app.services.access import AccessRequest, Reason, decide_access
-from app.services.access_directory import DIRECTORY_SECONDS, device_entry, door_entry
-from app.services.devices import record_status
-from app.services.pass_keys import Keyring, generate_key
+from app.services.access import directory as access_directory
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, Reason, decide_access
+from app.services.access.directory import DIRECTORY_SECONDS, device_entry, door_entry
+from app.services.access.keys import Keyring, generate_key
+from app.services.devices.reports import record_status
 from tests.conftest import MONDAY
 
 NINE = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB

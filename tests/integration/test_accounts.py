@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Role, User
-from app.services import accounts
 from app.services.errors import InvalidInput, NotFound
+from app.services.people import accounts
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEntry, BookingMode, Closure, Floor, Hub, ResourceKind, Role
-from app.services import hub_admin, member_admin, plan_admin
 from app.services.errors import Forbidden, InvalidInput
+from app.services.hubs import admin as hub_admin
+from app.services.people import members as member_admin
+from app.services.people import plans as plan_admin
 
 
 def audit_entries() -> int:

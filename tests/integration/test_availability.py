@@ -7,8 +7,8 @@ from datetime import time, timedelta
 import pytest
 
 from app.models import BookingMode, Closure, ResourceKind
-from app.services import availability, bookings
-from app.services.availability import SeatState
+from app.services.booking import availability, bookings
+from app.services.booking.availability import SeatState
 from app.services.errors import InvalidInput, NotFound
 from tests.conftest import MONDAY, SATURDAY, TUESDAY, WEDNESDAY, hub_time
 

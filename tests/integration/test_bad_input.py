@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from app.models import Hub, UnknownTimeZone, utcnow
-from app.services import bookings, waitlist
+from app.services.booking import bookings, waitlist
 from app.services.errors import InvalidInput, NotFound, PlanUnavailable, ResourceUnavailable
 from tests.conftest import TUESDAY, hub_time
 

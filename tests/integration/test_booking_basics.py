@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from app.models import BookingStatus, Resource, User
-from app.services import bookings
+from app.services.booking import bookings
 from app.services.errors import BookingConflict, TooCloseToAnotherBooking
 from tests.conftest import MONDAY
 

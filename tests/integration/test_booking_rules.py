@@ -25,7 +25,7 @@ from app.models import (
     UserStatus,
     utcnow,
 )
-from app.services import bookings
+from app.services.booking import bookings
 from app.services.errors import (
     AlreadyBookedThatDay,
     BeyondAdvanceWindow,

@@ -43,9 +43,9 @@ from app.models import (
     User,
 )
 from app.models.bookings import peak_overlap
-from app.services import bookings
+from app.services.booking import bookings
 from app.services.errors import DomainError
-from app.services.hub_calendar import set_opening_hours
+from app.services.hubs.calendar import set_opening_hours
 from config.settings import engine_options
 from tests.conftest import make_test_app
 from tests.databases import BACKENDS, fresh_database

@@ -27,8 +27,8 @@ from app.models import (
     Role,
     User,
 )
-from app.services import device_admin
-from app.services.device_admin import DeviceDetails
+from app.services.devices import registry as device_admin
+from app.services.devices.registry import DeviceDetails
 from app.services.errors import Forbidden, InvalidInput
 from config.mosquitto.passwords import hash_password, read_password_file, verify_password
 

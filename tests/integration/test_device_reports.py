@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.models import Device, DeviceKind
-from app.services.devices import record_seen
+from app.services.devices.reports import record_seen
 
 NINE = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

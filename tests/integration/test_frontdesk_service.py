@@ -19,8 +19,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import bookings
-from app.services import frontdesk as desk
+from app.services.booking import bookings
 from app.services.errors import (
     BookingConflict,
     Forbidden,
@@ -28,6 +27,7 @@ from app.services.errors import (
     InvalidTransition,
     NotFound,
 )
+from app.services.hubs import frontdesk as desk
 from tests.conftest import MONDAY, hub_time
 
 

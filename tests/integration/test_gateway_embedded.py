@@ -11,7 +11,7 @@ import pytest
 
 from app.gateway.bridge import Gateway, GatewayOptions
 from app.gateway.connection import parse_mqtt_url
-from app.services.pass_keys import Keyring
+from app.services.access.keys import Keyring
 from devices import protocol
 from tests.broker import Broker
 from tests.conftest import make_test_app

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 import app as app_package
 from app.models import Closure
-from app.services import bookings
+from app.services.booking import bookings
 from app.services.errors import HubClosed, InvalidInput, NotFound
-from app.services.hub_calendar import (
+from app.services.hubs.calendar import (
     ClosureRow,
     import_closures,
     parse_closures_csv,

@@ -18,9 +18,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
 from app.models import Adapter, DeviceKind, Hub, Role, User
-from app.services import device_admin
-from app.services.device_admin import DeviceDetails
-from app.services.device_commands import MqttCommandPublisher, remote_unlock
+from app.services.devices import registry as device_admin
+from app.services.devices.commands import MqttCommandPublisher, remote_unlock
+from app.services.devices.registry import DeviceDetails
 from devices import protocol
 from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker
 

@@ -7,8 +7,8 @@ from datetime import time
 import pytest
 
 from app.models import BookingStatus, ResourceKind
-from app.services import availability, bookings
-from app.services.availability import SeatState
+from app.services.booking import availability, bookings
+from app.services.booking.availability import SeatState
 from app.services.errors import QuotaExceeded
 from tests.conftest import MONDAY, TUESDAY, hub_time
 

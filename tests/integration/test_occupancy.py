@@ -22,15 +22,16 @@ from app.models import (
     ZoneOccupancy,
 )
 from app.models.devices import Adapter
-from app.services import bookings, hub_admin, waitlist
-from app.services.errors import InvalidInput
-from app.services.occupancy import (
+from app.services.booking import bookings, waitlist
+from app.services.devices.occupancy import (
     bucket_start,
     hub_occupancy,
     people_in_zone,
     record_occupancy,
     release_empty_rooms,
 )
+from app.services.errors import InvalidInput
+from app.services.hubs import admin as hub_admin
 from app.worker import JOBS, run_due_jobs
 from tests.conftest import MONDAY, hub_time
 

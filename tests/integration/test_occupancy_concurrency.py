@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Device, DeviceKind, Floor, Hub, OccupancySample, Zone, ZoneOccupancy
-from app.services.occupancy import record_occupancy
+from app.services.devices.occupancy import record_occupancy
 from config.settings import engine_options
 from tests.conftest import make_test_app
 from tests.databases import BACKENDS, fresh_database

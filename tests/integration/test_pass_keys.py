@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from app.models import PassKey, utcnow
-from app.services.pass_keys import (
+from app.services.access.keys import (
     RETIRED_KEY_GRACE,
     Keyring,
     KeyUnavailable,

@@ -38,9 +38,9 @@ from app.models import (
     Zone,
     ZoneOccupancy,
 )
-from app.services import passes
-from app.services.hub_calendar import set_opening_hours
-from app.services.pass_keys import Keyring, generate_key
+from app.services.access import passes
+from app.services.access.keys import Keyring, generate_key
+from app.services.hubs.calendar import set_opening_hours
 from devices import passcode, protocol
 from devices.reader.agent import Reader
 from devices.reader.config import BrokerAddress, ReaderConfig

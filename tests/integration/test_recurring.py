@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Booking, Closure, ResourceKind
-from app.services import bookings
+from app.services.booking import bookings
+from app.services.booking.recurring import (
+    Frequency,
+    SeriesRequest,
+    book_series,
+    preview_series,
+    series_dates,
+)
 from app.services.errors import (
     BeyondAdvanceWindow,
     BookingConflict,
@@ -16,13 +23,6 @@ from app.services.errors import (
     InvalidInput,
     NotFound,
     QuotaExceeded,
-)
-from app.services.recurring import (
-    Frequency,
-    SeriesRequest,
-    book_series,
-    preview_series,
-    series_dates,
 )
 from tests.conftest import MONDAY, hub_time
 

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from app.models import Hub, ResourceKind
-from app.services import availability, bookings
-from app.services.availability import SeatState
+from app.services.booking import availability, bookings
+from app.services.booking.availability import SeatState
 from app.services.errors import (
     AlreadyBookedThatDay,
     BeyondAdvanceWindow,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import BookingSource, BookingStatus, WaitlistEntry, WaitlistStatus
-from app.services import bookings, waitlist
+from app.services.booking import bookings, waitlist
 from app.services.errors import HubClosed, InvalidInput, NotFound
 from tests.conftest import MONDAY, SATURDAY, TUESDAY, hub_time
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.models import BookingStatus
-from app.services import bookings
+from app.services.booking import bookings
 from app.worker import JOBS, Job, run_due_jobs
 from tests.conftest import MONDAY
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.services.qr import qr_png, qr_svg, qr_version
+from app.services.access.qr import qr_png, qr_svg, qr_version
 from devices.passcode import PassClaims, PassKind, encode
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is a dev dependency")

@@ -98,7 +98,7 @@ def test_walk_in_without_password_can_set_one_by_mail(client, outbox, make_membe
 
 
 def test_placeholder_walk_in_address_gets_no_mail(app, outbox, make_member) -> None:
-    from app.services.registration import request_password_reset
+    from app.services.people.registration import request_password_reset
     from app.web.context import external_link, mailer, signer
 
     walk_in = make_member(email="walk-in-abc@walk-in.invalid")

@@ -15,9 +15,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from app.models import AuditEntry, Device, DeviceKind, Role
-from app.services import device_admin
-from app.services.device_admin import DeviceDetails
-from app.services.device_commands import MqttCommandPublisher, NoBroker
+from app.services.devices import registry as device_admin
+from app.services.devices.commands import MqttCommandPublisher, NoBroker
+from app.services.devices.registry import DeviceDetails
 from config.mosquitto.passwords import verify_password
 from devices import protocol
 from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker

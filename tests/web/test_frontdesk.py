@@ -17,7 +17,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import bookings
+from app.services.booking import bookings
 from tests.conftest import MONDAY, hub_time
 
 

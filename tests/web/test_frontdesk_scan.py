@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessEvent, BookingStatus, Role, UserStatus
-from app.services import bookings, passes
-from app.services.access import AccessRequest, Reason, decide_access
-from app.services.pass_keys import Keyring, generate_key
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, Reason, decide_access
+from app.services.access.keys import Keyring, generate_key
+from app.services.booking import bookings
 from app.web.messages import ACCESS_REASONS
 from devices import passcode
 from tests.conftest import MONDAY

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from app.services import bookings
+from app.services.booking import bookings
 from tests.conftest import MONDAY, SATURDAY, TUESDAY, hub_time
 
 
@@ -284,7 +284,7 @@ def test_waitlist_for_a_free_desk_is_refused(clock, client, login, siti, a_hub, 
 def test_leaving_someone_elses_waitlist_entry_is_404(
     clock, client, login, siti, other, make_member, a_hub, a_desk
 ) -> None:
-    from app.services.waitlist import join_waitlist_for_day
+    from app.services.booking.waitlist import join_waitlist_for_day
 
     bookings.book_whole_day(make_member().id, a_desk.id, TUESDAY)
     entry = join_waitlist_for_day(other.id, a_desk.id, TUESDAY)
@@ -402,7 +402,7 @@ def test_pending_membership_awaits_approval(clock, client, login, make_plan, mak
 def test_usage_counts_no_shows_not_cancellations(
     clock, session, make_member, a_hub, a_desk, make_resource
 ) -> None:
-    from app.services.usage import membership_summary
+    from app.services.booking.usage import membership_summary
 
     member = make_member()
     kept = bookings.book_whole_day(member.id, a_desk.id, TUESDAY)
@@ -420,7 +420,7 @@ def test_usage_counts_no_shows_not_cancellations(
 def test_usage_month_is_taken_in_the_hubs_zone(
     clock, session, make_member, make_hub, make_resource
 ):
-    from app.services.usage import membership_summary
+    from app.services.booking.usage import membership_summary
 
     jayapura = make_hub(name="Jayapura", timezone="Asia/Jayapura", weekdays=range(7))
     desk = make_resource(jayapura, name="J01")

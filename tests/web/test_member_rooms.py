@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Booking
-from app.services import bookings
+from app.services.booking import bookings
 from tests.conftest import MONDAY, TUESDAY, hub_time
 from tests.web.test_member import span
 

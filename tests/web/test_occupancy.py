@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.models import Device, DeviceKind, Role, Zone
-from app.services.occupancy import record_occupancy
+from app.services.devices.occupancy import record_occupancy
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 

@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Pass, PassKind, Role, UserStatus
-from app.services import bookings, member_admin, passes
-from app.services.access import AccessRequest, Reason, decide_access
-from app.services.pass_keys import Keyring, generate_key, published_keys
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, Reason, decide_access
+from app.services.access.keys import Keyring, generate_key, published_keys
+from app.services.booking import bookings
+from app.services.people import members as member_admin
 from devices import passcode
 from tests.conftest import MONDAY, TUESDAY
 

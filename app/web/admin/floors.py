@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.models import BookingMode, Floor, Hub, Resource, ResourceKind
-from app.services import hub_admin
 from app.services.errors import InvalidInput
-from app.web.admin_forms import FloorForm, PlaceForm, ResourceForm, show_error
+from app.services.hubs import admin as hub_admin
+from app.web.admin.forms import FloorForm, PlaceForm, ResourceForm, show_error
 from app.web.context import admin_hub, me
 
 

@@ -2,7 +2,7 @@
 
 Every page is for hub admins (their hubs) and programme admins (every hub); anyone else gets 403.
 The hub pages live here; the other pages register themselves on this blueprint from their own
-modules (admin_floors, admin_plans, admin_people, admin_audit).
+modules in this package (floors, plans, people, audit).
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.models import Hub, Role, User
-from app.services import hub_admin
 from app.services.errors import DomainError, InvalidInput
-from app.web import admin_audit, admin_floors, admin_people, admin_plans
-from app.web.admin_forms import (
+from app.services.hubs import admin as hub_admin
+from app.web.admin import audit as audit_pages
+from app.web.admin import floors as floor_pages
+from app.web.admin import people as people_pages
+from app.web.admin import plans as plan_pages
+from app.web.admin.forms import (
     ClosureForm,
     ClosureImportForm,
     FloorForm,
@@ -174,7 +177,7 @@ def add_floor(slug: str) -> str | Response:
     form = FloorForm(prefix="floor")
     if form.validate_on_submit():
         try:
-            floor = hub_admin.add_floor(me(), hub, admin_floors.floor_details(form))
+            floor = hub_admin.add_floor(me(), hub, floor_pages.floor_details(form))
         except DomainError as error:
             show_error(form, error)
         else:
@@ -232,5 +235,5 @@ def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
-for _module in (admin_floors, admin_plans, admin_people, admin_audit):
+for _module in (floor_pages, plan_pages, people_pages, audit_pages):
     _module.register(admin)

@@ -1,4 +1,4 @@
-"""What the pass pages and the front-desk scan box need around app.services.passes and access:
+"""What the pass pages and the front-desk scan box need around passes and the access decision:
 the member's current code as a QR image, booking and guest passes with their mail, a scan at
 the desk with what staff should see, and the hub's access events.
 """
@@ -25,14 +25,14 @@ from app.models import (
     utcnow,
 )
 from app.models.bookings import ACTIVE_STATUSES
-from app.services import passes
-from app.services.access import AccessRequest, Decision, decide_access
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, Decision, decide_access
+from app.services.access.keys import Keyring
+from app.services.access.qr import qr_png, qr_svg
+from app.services.booking.placement import get_or_404
+from app.services.booking.usage import DEFAULT_ZONE, reference_hub
 from app.services.errors import DomainError, Forbidden, InThePast, NotFound
-from app.services.mail import Attachment, Mail, Mailer
-from app.services.pass_keys import Keyring
-from app.services.placement import get_or_404
-from app.services.qr import qr_png, qr_svg
-from app.services.usage import DEFAULT_ZONE, reference_hub
+from app.services.notifications.mail import Attachment, Mail, Mailer
 
 #: At most this many access events on one page.
 EVENT_LIMIT = 300

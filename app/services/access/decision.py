@@ -49,11 +49,11 @@ from app.models import (
 )
 from app.models.bookings import ACTIVE_STATUSES
 from app.models.hubs import Calendar
-from app.services.access_directory import DoorEntry, HubEntry, door_entry, hub_entry
-from app.services.bookings import CHECK_IN_EARLY
+from app.services.access.directory import DoorEntry, HubEntry, door_entry, hub_entry
+from app.services.access.keys import cached_published_keys, published_keys
+from app.services.booking.bookings import CHECK_IN_EARLY
+from app.services.devices.occupancy import people_in_zone
 from app.services.errors import NotFound
-from app.services.occupancy import people_in_zone
-from app.services.pass_keys import cached_published_keys, published_keys
 from app.services.transactions import transaction
 from devices import passcode
 

@@ -36,8 +36,8 @@ from app.models import (
 )
 from app.models.base import require_aware
 from app.services.audit import record
+from app.services.booking.waitlist import offer_freed_seat
 from app.services.transactions import transaction
-from app.services.waitlist import offer_freed_seat
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from wtforms.fields.choices import SelectChoice
 
 from app.i18n import current_locale
 from app.models import AuditEntry
-from app.services import hub_admin
 from app.services.audit import AuditFilter, list_entries
-from app.web.admin_forms import AuditForm
+from app.services.hubs import admin as hub_admin
+from app.web.admin.forms import AuditForm
 from app.web.context import admin_hub, me
 
 #: Actions the admin pages record, offered as suggestions in the filter.

@@ -14,9 +14,9 @@ from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
 from app.models import Booking, Hub, Pass, PassKind, User, utcnow
+from app.services.access.keys import Keyring, signing_key
+from app.services.booking.placement import get_or_404
 from app.services.errors import InvalidInput, NotFound, QuotaExceeded
-from app.services.pass_keys import Keyring, signing_key
-from app.services.placement import get_or_404
 from app.services.transactions import transaction
 from devices import passcode
 

@@ -23,9 +23,9 @@ from app.models import (
     utcnow,
 )
 from app.models.bookings import overlapping_active, peak_overlap
-from app.services import booking_rules as rules
+from app.services.booking import rules
+from app.services.booking.placement import get_or_404, place_booking
 from app.services.errors import DomainError, InvalidInput, NotFound
-from app.services.placement import get_or_404, place_booking
 from app.services.transactions import savepoint, transaction
 
 

@@ -40,18 +40,18 @@ from app.models.bookings import MAX_BOOKING_LENGTH
 from app.models.members import WALK_IN_EMAIL_DOMAIN
 from app.models.plans import plan_hubs
 from app.services import audit
-from app.services import booking_rules as rules
-from app.services.accounts import find_user_by_email
-from app.services.availability import SeatState, floor_day
-from app.services.bookings import (
+from app.services.booking import rules
+from app.services.booking.availability import SeatState, floor_day
+from app.services.booking.bookings import (
     CHECK_IN_EARLY,
     mark_checked_in,
     mark_completed,
     release_late_bookings,
 )
+from app.services.booking.placement import get_or_404, place_booking
 from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
-from app.services.placement import get_or_404, place_booking
-from app.services.registration import PRIVACY_NOTICE_VERSION
+from app.services.people.accounts import find_user_by_email
+from app.services.people.registration import PRIVACY_NOTICE_VERSION
 from app.services.transactions import transaction
 
 #: The plan sold to walk-ins; hub admins create it (the demo seed does).

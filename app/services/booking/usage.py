@@ -1,6 +1,6 @@
 """What a member has used of their plan this month: desk days, room hours, guests.
 
-Counted exactly as the booking rules count them (app.services.booking_rules.check_quota): the
+Counted exactly as the booking rules count them (app.services.booking.rules.check_quota): the
 statuses in QUOTA_STATUSES, across every hub, the month taken in a hub's zone.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Booking, Floor, Hub, Membership, Resource, ResourceKind, User, utcnow
 from app.models.bookings import QUOTA_STATUSES
-from app.services.placement import get_or_404
+from app.services.booking.placement import get_or_404
 
 #: The zone "this month" is taken in when the member has never booked anywhere.
 DEFAULT_ZONE = "Asia/Jakarta"

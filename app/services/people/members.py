@@ -32,11 +32,11 @@ from app.models import (
     UserStatus,
 )
 from app.models.plans import plan_hubs
-from app.services import passes
-from app.services.accounts import find_user_by_email
+from app.services.access import passes
 from app.services.audit import record, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.mail import Mail, Mailer
+from app.services.notifications.mail import Mail, Mailer
+from app.services.people.accounts import find_user_by_email
 from app.services.transactions import transaction
 
 #: Roles an admin page can grant (MEMBER is every account's and is not managed here).

@@ -30,7 +30,7 @@ from app.models import (
 from app.models.hubs import zone_for
 from app.services.audit import audited_change, record, record_created, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.hub_calendar import parse_closures_csv, set_opening_hours
+from app.services.hubs.calendar import parse_closures_csv, set_opening_hours
 from app.services.transactions import transaction
 
 HUB_FIELDS = ("slug", "name", "timezone", "province", "city", "kecamatan", "address")

@@ -1,7 +1,7 @@
 """What the MQTT gateway keeps in the device registry: online state, firmware and last-seen time
-(the gateway finds devices through app/services/access_directory.py).
+(the gateway finds devices through app/services/access/directory.py).
 
-Registering devices and their credentials is app/services/device_admin.py.
+Registering devices and their credentials is app/services/devices/registry.py.
 """
 
 from __future__ import annotations

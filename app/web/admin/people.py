@@ -1,7 +1,7 @@
 """Admin pages for people: members (applications, suspension) and staff roles.
 
 Hub admins act for one of their hubs at a time (the hub chosen on the page); programme admins
-may also act programme-wide. Staff role rules are in app.services.member_admin.
+may also act programme-wide. Staff role rules are in app.services.people.members.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub, Role
-from app.services import hub_admin, member_admin
 from app.services.errors import InvalidInput
-from app.web.admin_forms import DecisionForm, GrantForm, MemberSearchForm, show_error
+from app.services.hubs import admin as hub_admin
+from app.services.people import members as member_admin
+from app.web.admin.forms import DecisionForm, GrantForm, MemberSearchForm, show_error
 from app.web.auth_forms import SECTORS
 from app.web.context import admin_hub, mailer, me
 from app.web.member import STATUS_LABELS

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Booking, BookingSource, BookingStatus, Floor, Hub, Resource, utcnow
-from app.services import booking_rules as rules
+from app.services.access.passes import revoke_passes_of
+from app.services.booking import rules
+from app.services.booking.placement import get_or_404, place_booking
+from app.services.booking.waitlist import offer_freed_seat
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
-from app.services.passes import revoke_passes_of
-from app.services.placement import get_or_404, place_booking
 from app.services.transactions import transaction
-from app.services.waitlist import offer_freed_seat
 
 #: How early before its start a booking may be checked in.
 CHECK_IN_EARLY = timedelta(minutes=60)

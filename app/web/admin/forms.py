@@ -34,7 +34,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import BillingInterval, BookingMode, ResourceKind, Role
 from app.services.errors import DomainError
-from app.services.hub_admin import MAX_POLICY_MINUTES
+from app.services.hubs.admin import MAX_POLICY_MINUTES
 from app.web.forms import RuangForm
 from app.web.messages import describe
 

@@ -9,9 +9,10 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import BillingInterval, Plan
 from app.money import from_minor
-from app.services import hub_admin, plan_admin
 from app.services.errors import DomainError
-from app.web.admin_forms import PlanForm, show_error
+from app.services.hubs import admin as hub_admin
+from app.services.people import plans as plan_admin
+from app.web.admin.forms import PlanForm, show_error
 from app.web.context import me
 
 

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 
 from app.extensions import db
 from app.models import BookingSource, Resource
-from app.services import booking_rules as rules
+from app.services.booking import rules
+from app.services.booking.placement import get_or_404, place_booking
 from app.services.errors import DomainError, InvalidInput
-from app.services.placement import get_or_404, place_booking
 from app.services.transactions import savepoint, transaction
 
 MAX_OCCURRENCES = 52

@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import ACTIVE_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
 from app.models.base import utcnow
 from app.models.bookings import MAX_BOOKING_LENGTH, peak_overlap
+from app.services.booking.placement import get_or_404
 from app.services.errors import InvalidInput
-from app.services.placement import get_or_404
 
 MAX_RANGE_DAYS = 62
 

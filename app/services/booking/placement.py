@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Base, Booking, BookingSource, BookingStatus, Resource, User, utcnow
-from app.services import booking_rules as rules
+from app.services.booking import rules
 from app.services.errors import BookingConflict, NotFound
 from app.services.transactions import is_exclusion_violation, savepoint
 

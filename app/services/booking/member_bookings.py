@@ -1,5 +1,5 @@
 """Read queries for a member's own pages: where to book, the booking window, my bookings and
-my waitlist. Nothing here writes; bookings are made and cancelled by app.services.bookings."""
+my waitlist. Nothing here writes; bookings are made and cancelled by booking.bookings."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from app.models import (
     WaitlistStatus,
     utcnow,
 )
-from app.services.availability import FloorDay, ResourceDay
+from app.services.booking.availability import FloorDay, ResourceDay
+from app.services.booking.placement import get_or_404
 from app.services.errors import NotFound
-from app.services.placement import get_or_404
 
 #: How many past bookings "My bookings" lists.
 PAST_LIMIT = 50

@@ -13,10 +13,10 @@ from flask_babel import force_locale, gettext
 
 from app.extensions import db
 from app.models import Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
-from app.services.accounts import find_user_by_email, hash_password, password_matches
 from app.services.errors import InvalidInput
-from app.services.mail import Mail, Mailer
-from app.services.tokens import InvalidToken, Purpose, TokenSigner
+from app.services.notifications.mail import Mail, Mailer
+from app.services.people.accounts import find_user_by_email, hash_password, password_matches
+from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
 from app.services.transactions import transaction
 
 #: Version of the personal-data notice (UU PDP 27/2022) a member consents to at sign-up.

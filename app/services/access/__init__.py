@@ -1,0 +1,1 @@
+"""Access: the access decision, passes, signing keys, pass pages and QR images."""

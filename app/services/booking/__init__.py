@@ -1,0 +1,1 @@
+"""Booking: the rules, placement, availability, recurring series, the waitlist and usage."""

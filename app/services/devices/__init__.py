@@ -1,0 +1,1 @@
+"""Devices: the registry and its MQTT credentials, commands, device reports, occupancy."""

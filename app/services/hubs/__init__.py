@@ -1,0 +1,1 @@
+"""Hubs: running a hub (details, calendar, floors, resources) and its front desk."""

@@ -1,0 +1,1 @@
+"""Notifications: outgoing messages (mail)."""
