@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from typing import Any
 
 from flask_babel import Babel
@@ -12,7 +13,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.models.base import Base
 
@@ -31,8 +32,10 @@ def configure_sqlite(engine: Engine) -> None:
 
     Python's sqlite3 module begins transactions lazily (DEFERRED), so two writers can both read
     "free" and then both insert. We take over transaction control and begin every transaction
-    with BEGIN IMMEDIATE, which takes the write lock up front; WAL keeps readers unblocked and
-    the busy timeout makes writers queue instead of failing.
+    that may write with BEGIN IMMEDIATE, which takes the write lock up front; the busy timeout
+    makes writers queue instead of failing. Only a context that declared it only reads
+    (`reads_only()`: a web request until it opens a `transaction()`) begins a plain deferred
+    BEGIN, so page views read a WAL snapshot side by side instead of queueing for the lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -50,7 +53,47 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = SQLITE_READ if _reading_only.get() else SQLITE_WRITE
+        connection.info[SQLITE_BEGIN] = mode
+        connection.info[SQLITE_CHANGES] = connection.connection.driver_connection.total_changes
+        connection.exec_driver_sql(mode)
+
+
+#: How this context's next SQLite transaction begins: False (the default, and always inside a
+#: `transaction()`) takes the write lock at BEGIN; True reads a snapshot without it.
+_reading_only: ContextVar[bool] = ContextVar("ruang_sqlite_reading_only", default=False)
+SQLITE_BEGIN = "ruang.sqlite_begin"  # connection.info key: how its transaction began
+SQLITE_CHANGES = "ruang.sqlite_changes"  # and sqlite3's total_changes when it began
+SQLITE_READ, SQLITE_WRITE = "BEGIN", "BEGIN IMMEDIATE"
+
+
+def take_sqlite_write_lock(connection: Connection) -> None:
+    """Turn the read snapshot `connection` is in into a write transaction, under the lock.
+
+    A write inside a deferred transaction would fail at once (SQLITE_BUSY_SNAPSHOT, no waiting)
+    if another connection committed since the snapshot began, so the snapshot is ended and a
+    BEGIN IMMEDIATE waits its turn. SQLAlchemy's own transaction goes on: objects loaded before
+    are as a READ COMMITTED transaction on PostgreSQL would hold them, and the booking rules
+    read what they check afresh under the lock. Nothing to do once the connection has written
+    (it holds the lock since).
+    """
+    if connection.info.get(SQLITE_BEGIN) != SQLITE_READ:
+        return
+    driver: Any = connection.connection.driver_connection
+    if driver.total_changes == connection.info[SQLITE_CHANGES]:
+        driver.execute("COMMIT")  # a snapshot that wrote nothing: ending it loses nothing
+        driver.execute(SQLITE_WRITE)
+    connection.info[SQLITE_BEGIN] = SQLITE_WRITE
+
+
+def reads_only(value: bool) -> Token[bool]:
+    """Declare whether this context's SQLite transactions only read until told otherwise;
+    pass the token to `reset_reads_only`."""
+    return _reading_only.set(value)
+
+
+def reset_reads_only(token: Token[bool]) -> None:
+    _reading_only.reset(token)
 
 
 def defer_sqlite_checkpoints(engine: Engine) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import Token
 
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
+from app.extensions import db, reads_only, reset_reads_only, take_sqlite_write_lock
 
 #: PostgreSQL's SQLSTATE for exclusion_violation.
 EXCLUSION_VIOLATION = "23P01"
@@ -15,13 +16,32 @@ EXCLUSION_VIOLATION = "23P01"
 
 @contextmanager
 def transaction() -> Iterator[None]:
-    """Commit when the block succeeds; roll back on any exception, which propagates."""
+    """Commit when the block succeeds; roll back on any exception, which propagates.
+
+    On SQLite the block runs under the write lock (BEGIN IMMEDIATE) from its first statement,
+    also when the caller had only been reading: a read snapshot ends here and the block reads
+    under the lock (app.extensions.take_sqlite_write_lock).
+    """
+    token = _take_write_lock()
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        if token is not None:
+            reset_reads_only(token)
+
+
+def _take_write_lock() -> Token[bool] | None:
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    token = reads_only(False)
+    # Begins with BEGIN IMMEDIATE now if nothing began yet; else the read snapshot is upgraded.
+    take_sqlite_write_lock(session.connection())
+    return token
 
 
 @contextmanager

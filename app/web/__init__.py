@@ -38,6 +38,7 @@ def register_web(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and not user.is_suspended else None
 
+    _read_snapshots(app)
     limiter.init_app(app)
     init_i18n(app)
     init_context(app)
@@ -46,3 +47,21 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     for blueprint in (auth, member, passes, frontdesk, admin, devices, occupancy):
         app.register_blueprint(blueprint)
+
+
+def _read_snapshots(app: Flask) -> None:
+    """A request reads without the SQLite write lock until a service opens a transaction, so
+    page views run side by side (app.extensions.configure_sqlite)."""
+    from flask import g
+
+    from app.extensions import reads_only, reset_reads_only
+
+    @app.before_request
+    def _reads_only() -> None:
+        g.ruang_reads_only = reads_only(True)
+
+    @app.teardown_request
+    def _end_reads_only(_error: BaseException | None) -> None:
+        token = g.pop("ruang_reads_only", None)
+        if token is not None:
+            reset_reads_only(token)

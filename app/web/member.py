@@ -130,6 +130,7 @@ def book_desk(slug: str) -> Response:
     if chosen is None:
         return redirect(url_for(".floor", slug=slug))
     resource, day = chosen
+    name = resource.name  # read now: the booking's transaction reloads what it uses
     try:
         booking = bookings.book_whole_day(me().id, resource.id, day)
     except NotFound:
@@ -137,7 +138,7 @@ def book_desk(slug: str) -> Response:
     except DomainError as error:
         flash(gettext("Not booked: %(reason)s", reason=describe(error)), "error")
         return _back_to_floor(hub, resource, day)
-    flash(gettext("Booked: %(name)s.", name=resource.name), "success")
+    flash(gettext("Booked: %(name)s.", name=name), "success")
     return redirect(url_for(".booking", booking_id=booking.id))
 
 

@@ -15,7 +15,12 @@ from app.extensions import db
 from app.models import Booking, BookingSource, BookingStatus, Floor, Hub, Resource, utcnow
 from app.services.access.passes import revoke_passes_of
 from app.services.booking import rules
-from app.services.booking.placement import get_or_404, place_booking
+from app.services.booking.placement import (
+    get_or_404,
+    lock_for_booking,
+    place_booking,
+    place_locked,
+)
 from app.services.booking.waitlist import offer_freed_seat
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
 from app.services.transactions import transaction
@@ -51,10 +56,10 @@ def book_whole_day(
 ) -> Booking:
     """Book a whole-day resource for the hub's opening hours on local `day`."""
     with transaction():
-        resource = get_or_404(Resource, resource_id)
+        member, resource = lock_for_booking(member_id, resource_id)
         opening = rules.opening_hours(resource.hub, day)
-        booking = place_booking(
-            member_id, resource_id, *opening, source=source, created_by_id=created_by_id
+        booking = place_locked(
+            member, resource, *opening, source=source, created_by_id=created_by_id
         )
     return booking
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -104,8 +104,13 @@ def floor_at_hub(hub: Hub, floor_id: int | None) -> Floor | None:
 
 def resource_at_hub(hub: Hub, resource_id: int) -> Resource:
     """The hub's resource `resource_id`; NotFound for another hub's."""
-    resource = db.session.get(Resource, resource_id)
-    if resource is None or resource.floor.hub_id != hub.id:
+    resource = db.session.scalar(
+        select(Resource)
+        .join(Resource.floor)
+        .where(Resource.id == resource_id, Floor.hub_id == hub.id)
+        .options(contains_eager(Resource.floor))
+    )
+    if resource is None:
         raise NotFound("no such resource", id=resource_id)
     return resource
 
