@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub
 from app.services.access import pass_pages
+from app.services.booking.bookings import can_check_in, check_in_opens
 from app.services.errors import DomainError, NotFound
 from app.services.hubs import frontdesk as desk
 from app.web.context import me, staff_hub, staff_required
@@ -34,7 +35,12 @@ def index() -> str | Response:
 
 @frontdesk.context_processor
 def _helpers() -> dict[str, object]:
-    return {"describe_access": describe_access, "clock_time": clock_time}
+    return {
+        "describe_access": describe_access,
+        "clock_time": clock_time,
+        "can_check_in": can_check_in,
+        "check_in_opens": check_in_opens,
+    }
 
 
 @frontdesk.get("/<hub_slug>/")
