@@ -358,10 +358,10 @@ def test_status_online_with_heartbeat_then_offline_and_a_remote_unlock(mqtt_brok
         with door.reader():
             wait_for(lambda: len([s for d, s in server.statuses if d == device]) >= 2)
             assert all(s.state == "online" and s.fw for d, s in server.statuses if d == device)
-            command = protocol.Command("unlock-1", "unlock", 7)
+            command = protocol.Command("unlock-1", "unlock", time.time() + 10, 7)
             server.publish(protocol.command_topic(hub, device), command.to_json(), retain=False)
             server.publish(protocol.command_topic(hub, device), command.to_json(), retain=False)
-            another = protocol.Command("unlock-2", "unlock", 2)
+            another = protocol.Command("unlock-2", "unlock", time.time() + 10, 2)
             server.publish(protocol.command_topic(hub, device), another.to_json(), retain=False)
             wait_for(lambda: door.relay.openings == [7, 2])  # the duplicate opened nothing
         wait_for(lambda: server.statuses[-1][1].state == "offline")
