@@ -606,30 +606,26 @@ def _store_offline(
     return True
 
 
-_ADOPT = (
-    update(AccessEvent)
-    .where(AccessEvent.id == bindparam("row_id"), AccessEvent.source != "offline")
-    .values(
-        server_reason=AccessEvent.reason,  # the gateway's answer, which came too late
-        granted=bindparam("granted"),
-        reason=bindparam("reason"),
-        decided_at=bindparam("at"),
-        source="offline",
-    )
-)
-
-
 def _adopt_door_decision(event: AccessEvent, upload: OfflineDecision, now: datetime | None) -> bool:
-    """The gateway decided this scan after the reader stopped waiting: the event becomes what
-    the door did, the gateway's decision beside it. False if another worker did it first."""
-    at = min(upload.at, now or utcnow())
+    """The gateway decided this scan after the reader stopped waiting (its answer opened
+    nothing): the event becomes what the door did, the gateway's reason kept beside it. False
+    if another worker did so first."""
     server_reason = event.reason
+    door_did: dict[str, Any] = {
+        "server_reason": AccessEvent.reason,  # the old value: SET reads the row as it was
+        "granted": upload.granted,
+        "reason": upload.reason[:32],
+        "decided_at": min(upload.at, now or utcnow()),
+        "source": "offline",
+    }
+    if not upload.granted:
+        door_did["replay_key"] = None  # the code opened nothing: it was not used
     with transaction():
         adopted = _run(
-            _ADOPT, row_id=event.id, granted=upload.granted, reason=upload.reason[:32], at=at
+            update(AccessEvent)
+            .where(AccessEvent.id == event.id, AccessEvent.source != "offline")
+            .values(door_did)
         ).rowcount
-        if adopted and not upload.granted:  # the code did not open the door after all
-            _run(update(AccessEvent).where(AccessEvent.id == event.id).values(replay_key=None))
     if adopted:
         _log_disagreement(upload, server_reason)
     return bool(adopted)
