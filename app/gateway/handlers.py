@@ -3,7 +3,9 @@
 Handlers run inside an app context (one per message, see bridge.py) and return what to publish;
 they raise ProtocolError for a malformed message and Dropped for one that is well formed but not
 acceptable (an unknown device, another hub's topic). Every handler is idempotent: scans and
-offline events by their event ids, occupancy by message id (QoS 1 delivers duplicates).
+offline events by their event ids, occupancy by message id (QoS 1 delivers duplicates). What a
+duplicate scan is, is decided in one place (access.is_redelivery); a duplicate never drives a
+relay.
 Replies are published after the handler's transaction committed (an EventAck means stored).
 """
 
@@ -189,8 +191,12 @@ def on_tasmota_sensor(topic: str, message: Incoming) -> Handled:
         return Handled("telemetry", device.device_id)  # Tasmota's periodic telemetry
     if device.kind is not DeviceKind.READER:
         raise Dropped("wrong_kind", f"{device.device_id} is not a reader")
-    # Tasmota sends no id: the same bytes (same Time, same code) are the same scan.
+    # Tasmota sends no id: the same bytes (same Time, same code) are the same message. Its Time
+    # has whole seconds; a payload without one is stamped with the second the gateway got it,
+    # so a code shown again is a new scan (and a copy of that payload is a new scan too).
     digest = hashlib.sha256(message.payload).hexdigest()[:20]
+    if not tasmota.has_time(message.payload):
+        digest += f"-{int(message.received_at.timestamp())}"
     decision = decide_access(
         AccessRequest(
             token=code,
@@ -201,7 +207,7 @@ def on_tasmota_sensor(topic: str, message: Incoming) -> Handled:
         )
     )
     replies: list[Outgoing] = []
-    if decision.granted:
+    if decision.granted and not decision.duplicate:  # the first delivery pulsed the relay
         relay = device.adapter_config.get("relay", 1)
         commands = tasmota.open_door(
             topic, relay if isinstance(relay, int) else 1, max(decision.open_seconds, 1)

@@ -24,6 +24,7 @@ from app.services.devices.commands import (
     CommandNotSent,
     CommandPublisher,
     DeviceCannotUnlock,
+    DeviceOffline,
     NoBroker,
     NoBrokerConfigured,
     publisher_from_config,
@@ -164,11 +165,18 @@ def unlock(hub_slug: str, device_id: str) -> Response:
         flash(gettext("The broker did not take the command: the door stays closed."), "error")
     except DeviceCannotUnlock:
         flash(gettext("%(name)s is not an active door reader.", name=device.name), "error")
+    except DeviceOffline:
+        flash(
+            gettext("%(name)s is offline: the door cannot be opened from here.", name=device.name),
+            "error",
+        )
     else:
         flash(
             gettext(
-                "Unlock sent to %(name)s: the door opens for %(seconds)s seconds.",
+                "Unlock sent to %(name)s. If the reader gets it within %(expiry)s seconds, it "
+                "opens the door for %(seconds)s seconds.",
                 name=device.name,
+                expiry=done.expires_in,
                 seconds=done.open_seconds,
             ),
             "success",

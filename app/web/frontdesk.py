@@ -194,7 +194,7 @@ def walk_in(hub_slug: str) -> str | Response:
 @frontdesk.get("/<hub_slug>/events")
 @staff_required
 def events(hub_slug: str) -> str:
-    """Access events of a hub-local day, filtered by outcome and reason."""
+    """Access events of a hub-local day, filtered by outcome, reason and who decided."""
     the_hub = staff_hub(hub_slug)
     form = EventFilterForm(request.args)
     form.reason.choices = [SelectChoice("", gettext("Any reason"))] + [
@@ -207,6 +207,7 @@ def events(hub_slug: str) -> str:
         day=day,
         granted={"granted": True, "refused": False}.get(outcome or ""),
         reason=(form.reason.data or "") if valid else "",
+        at_door={"online": False, "door": True}.get((form.decided.data or "") if valid else ""),
     )
     if form.day.data is None:
         form.day.data = day

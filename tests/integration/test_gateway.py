@@ -10,6 +10,7 @@ day, all day. Nothing is timed: tests wait for messages and counters with timeou
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import queue
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.gateway import handlers
 from app.gateway.bridge import Gateway, GatewayOptions
 from app.models import (
     AccessEvent,
@@ -109,6 +111,35 @@ class World:
             events = list(db.session.scalars(stmt))
             db.session.expunge_all()
             return events
+
+    def guest_token(self) -> str:
+        """A guest pass for today: not a rotating code, it opens again whenever it is shown."""
+        with self.app.app_context():
+            plan = db.session.scalar(select(Plan).where(Plan.code == "gw-plan"))
+            assert plan is not None
+            plan.guests_per_month = 1000
+            db.session.commit()
+            hub = db.session.get(Hub, self.hub_id)
+            assert hub is not None
+            _, issued = passes.invite_guest(
+                self.keyring, self.member_ids[0], hub.id, hub.today(), "Tamu", "tamu@example.com"
+            )
+            return issued.token
+
+    def backdate_event(self, event_id: str, by: timedelta) -> None:
+        """As if this decision was made `by` ago: a later copy of its message is a replay."""
+        with self.app.app_context():
+            event = db.session.scalar(select(AccessEvent).where(AccessEvent.event_id == event_id))
+            assert event is not None
+            event.decided_at -= by
+            db.session.commit()
+
+    def set_open_seconds(self, seconds: int) -> None:
+        with self.app.app_context():
+            door = db.session.get(Door, self.door_id)
+            assert door is not None
+            door.open_seconds = seconds
+            db.session.commit()
 
     def event_count(self) -> int:
         with self.app.app_context():
@@ -496,6 +527,47 @@ def test_a_tasmota_gm861_scan_pulses_the_door_relay(world, broker, gateway) -> N
     wait_for(lambda: world.device(TASMOTA_DEVICE).online, "online")
     tasmota.publish(f"tele/{TASMOTA_TOPIC}/LWT", b"Offline", retain=True)
     wait_for(lambda: not world.device(TASMOTA_DEVICE).online, "offline")
+    tasmota.close()
+
+
+def test_a_tasmota_scan_opens_once_across_two_gateways_and_a_replay_opens_nothing(
+    world, broker, gateway
+) -> None:
+    tasmota = DeviceClient(broker, TASMOTA_TOPIC, subscribe=(f"cmnd/{TASMOTA_TOPIC}/#",))
+    sensor_topic, backlog = f"tele/{TASMOTA_TOPIC}/SENSOR", f"cmnd/{TASMOTA_TOPIC}/Backlog"
+    guest = world.guest_token()
+    message = json.dumps({"Time": "2026-11-23T22:10:00", "GM861": {"Code": guest}}).encode()
+    outcomes = ("tasmota_scan", "tasmota_scan_duplicate")
+    before = {name: counted(gateway, name) for name in outcomes}
+    # A second gateway in its own share group gets its own copy of every message.
+    with running_gateway(world, broker, "gw-second", share_group="ruang-second") as second:
+        tasmota.publish(sensor_topic, message)
+        tasmota.publish(sensor_topic, message)  # and the scanner's own QoS 1 retry
+        total = lambda name: counted(gateway, name) - before[name] + counted(second, name)  # noqa: E731
+        wait_for(lambda: total("tasmota_scan") + total("tasmota_scan_duplicate") == 4, "4 copies")
+        assert (total("tasmota_scan"), total("tasmota_scan_duplicate")) == (1, 3)
+    scan_id = handlers.event_id(TASMOTA_DEVICE, f"t{hashlib.sha256(message).hexdigest()[:20]}")
+    [granted] = world.events(event_id=scan_id)
+    assert granted.granted
+    # Captured and sent again five minutes later, by anyone with write access to the topic.
+    world.backdate_event(granted.event_id, timedelta(minutes=5))
+    scans = counted(gateway, "tasmota_scan")
+    tasmota.publish(sensor_topic, message)
+    wait_for(lambda: counted(gateway, "tasmota_scan") > scans, "the replay decided")
+    [copy] = [e for e in world.events(reason="replayed") if e.event_id.startswith(granted.event_id)]
+    assert not copy.granted
+    # A fresh read of the pass (a new Time) opens the door, for 7 s this time so that its pulse
+    # is told apart: every pulse before it (replies go out in order) is the first grant's.
+    fresh = json.dumps({"Time": "2026-11-23T22:10:07", "GM861": {"Code": guest}}).encode()
+    world.set_open_seconds(7)
+    try:
+        tasmota.publish(sensor_topic, fresh)
+        pulses = [tasmota.expect(backlog).payload]
+        while pulses[-1] != b"PulseTime1 70; Power1 ON":
+            pulses.append(tasmota.expect(backlog).payload)
+    finally:
+        world.set_open_seconds(5)
+    assert pulses == [b"PulseTime1 50; Power1 ON", b"PulseTime1 70; Power1 ON"]
     tasmota.close()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +207,7 @@ def test_an_unlock_is_never_retained_so_a_reconnecting_device_does_not_replay_it
     staff: User = make_member(roles=[(Role.FRONTDESK, registry.hub)])
     publisher = MqttCommandPublisher(broker.url)
     device = device_admin.find_device("reader-a")
+    device.online = True  # as the gateway last heard; its drop below goes unnoticed
 
     # Online: the device gets the unlock, not flagged retained.
     online = connect("reader-a", registry.passwords["reader-a"], client_id="reader-a")
@@ -223,7 +225,7 @@ def test_an_unlock_is_never_retained_so_a_reconnecting_device_does_not_replay_it
     remote_unlock(device, staff, publisher)
     back = connect("reader-a", registry.passwords["reader-a"], client_id="reader-a")
     back.subscribe(topic)
-    fresh = protocol.Command(id="marker", action="unlock").to_json()
+    fresh = protocol.Command(id="marker", action="unlock", exp=time.time() + 10).to_json()
     connect(GATEWAY_USER, GATEWAY_PASSWORD).publish(topic, fresh)
     assert back.expect(topic).payload == fresh  # the marker, not the old unlock
     assert back.inbox.empty()

@@ -287,6 +287,7 @@ class EventFilter:
     day: date
     granted: bool | None = None  # None: both
     reason: str = ""
+    at_door: bool | None = None  # decided by the reader alone (True), by the server, or both
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,9 @@ def access_events(hub_id: int, which: EventFilter) -> list[EventLine]:
         stmt = stmt.where(AccessEvent.granted.is_(which.granted))
     if which.reason:
         stmt = stmt.where(AccessEvent.reason == which.reason)
+    if which.at_door is not None:
+        offline = AccessEvent.source == "offline"
+        stmt = stmt.where(offline if which.at_door else ~offline)
     return [
         EventLine(event, event.member.name if event.member else (guest_name or ""))
         for event, guest_name in db.session.execute(stmt).all()
