@@ -574,11 +574,12 @@ def publish_states(
 ) -> None:
     """Publish the states back to back (all within a second) and wait until every gateway
     has applied every one (each gateway reads Zigbee2MQTT unshared)."""
-    before = handled(gateways, "occupancy")
+    outcomes = ("occupancy", "occupancy_ignored", "occupancy_duplicate")
+    before = handled(gateways, *outcomes)
     for state in states:
         bridge.publish(topic, state)
     wait_for(
-        lambda: handled(gateways, "occupancy") >= before + len(states) * len(gateways),
+        lambda: handled(gateways, *outcomes) >= before + len(states) * len(gateways),
         "every state applied by every gateway",
     )
 

@@ -116,6 +116,27 @@ def test_the_same_message_id_from_another_device_is_another_report(
     assert sample(session, zone.id, T0).reports == 2
 
 
+def test_states_are_applied_in_order_the_same_state_again_is_a_new_report(
+    clock, session, zone, counter
+) -> None:
+    """Occupied, empty, occupied within a second ends occupied; a counter reading 6, 5, 6 ends
+    at 6: with ids of their own (native) and without (Zigbee2MQTT), nothing here is a duplicate."""
+    clock(T0 + timedelta(minutes=1))
+    for message_id in ("a", "b", "c"):  # native ids: each report its own
+        at = T0 + timedelta(milliseconds=300 * "abc".index(message_id))
+        assert record_occupancy(counter, message_id, message_id != "b", None, at)
+    session.expire_all()
+    assert session.get(ZoneOccupancy, zone.id).present is True
+    for count in (6, 5, 6):  # no ids, one arrival time (equal times apply in order)
+        assert record_occupancy(counter, None, None, count, T0 + timedelta(seconds=1))
+    session.expire_all()
+    assert session.get(ZoneOccupancy, zone.id).people == 6
+    # The same state again, later, is another report: it counts in the bucket.
+    assert record_occupancy(counter, None, None, 6, T0 + timedelta(seconds=2))
+    assert sample(session, zone.id, T0).reports == 7
+    assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == 3
+
+
 def test_five_minute_buckets_keep_the_most_people_and_any_presence(
     clock, session, zone, counter
 ) -> None:
