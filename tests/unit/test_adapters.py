@@ -73,6 +73,43 @@ def test_open_door_refuses_bad_settings(topic: str, relay: int, seconds: int) ->
 
 
 @pytest.mark.parametrize(
+    ("payload", "reading"),
+    [
+        (b'{"battery":97,"linkquality":80,"voltage":3000}', "telemetry"),
+        (b'{"state":"ON","power":12.5}', "telemetry"),
+        (b"{}", "telemetry"),
+        (b'{"occupancy":"yes"}', "unusable"),
+        (b'{"people":"7"}', "unusable"),
+        (b'{"people":2.5}', "unusable"),
+        (b'{"presence":null}', "unusable"),
+        (b"online", "unusable"),
+        (b"null", "unusable"),
+        (b"[1, 2]", "unusable"),
+        (b"\x00", "unusable"),
+        (b'{"occupancy":true,"people":"x"}', (True, None)),  # what can be read, is
+    ],
+)
+def test_telemetry_is_told_from_unusable_payloads(payload: bytes, reading: object) -> None:
+    assert zigbee2mqtt.read_state(payload) == reading
+
+
+@pytest.mark.parametrize(
+    ("topic", "routed"),
+    [
+        ("zigbee2mqtt/lobby-pir", True),
+        ("z2m-lantai23/lobby-pir/availability", True),
+        ("zigbee2mqtt/bridge/state", True),
+        ("zigbee2mqtt/lobby-pir/set", False),
+        ("zigbee2mqtt/bridge/logging", False),
+        ("zigbee2mqtt//availability", False),
+        ("zigbee2mqtt", False),
+    ],
+)
+def test_zigbee2mqtt_topic_shapes(topic: str, routed: bool) -> None:
+    assert zigbee2mqtt.is_bridge_topic(topic.split("/")) is routed
+
+
+@pytest.mark.parametrize(
     ("payload", "online"),
     [(b"Online", True), (b"Offline", False), (b"online\n", True), (b"Restarting", None)],
 )
@@ -184,6 +221,7 @@ def test_arbitrary_bytes_never_raise(payload: bytes) -> None:
     assert code is None or (isinstance(code, str) and code)
     assert tasmota.online_from_lwt(payload) in (True, False, None)
     assert zigbee2mqtt.online_from_availability(payload) in (True, False, None)
+    assert zigbee2mqtt.read_state(payload) is not None
     result = zigbee2mqtt.occupancy_from_state(payload)
     if result is not None:
         present, count = result
