@@ -61,8 +61,6 @@ def make_sensor(session):
             hub_id=hub.id,
             name=fields.pop("name", f"Sensor {n}"),
             kind=DeviceKind.SENSOR,
-            adapter=Adapter.ZIGBEE2MQTT,
-            adapter_config={"name": f"pir_{n}"},
             zone_id=zone.id if zone is not None else None,
             online=online,
             **fields,
@@ -298,6 +296,32 @@ def test_an_empty_booked_room_is_released_after_the_setting(
     assert (entry.target_id, entry.hub_id, entry.actor_id) == (room_booking.id, a_hub.id, None)
     assert entry.after["status"] == "no_show"
     assert release_empty_rooms() == []  # once
+
+
+def test_a_room_watched_by_a_zigbee2mqtt_installations_sensor_is_judged_too(
+    clock, session, a_hub, make_zone, make_resource, a_member
+) -> None:
+    """The installation's map, not a device per sensor, says which rooms are watched; its
+    online state says whether anyone can know."""
+    a_hub.room_release_minutes = 15
+    meeting = make_zone(a_hub, name="Ruang Rapat")
+    room = make_resource(a_hub, ResourceKind.ROOM, name="Monas", zone_id=meeting.id)
+    bridge = Device(
+        device_id="z2m-1", hub_id=a_hub.id, name="Zigbee2MQTT", kind=DeviceKind.SENSOR,
+        adapter=Adapter.ZIGBEE2MQTT, online=False,
+        adapter_config={"base_topic": "zigbee2mqtt", "sensors": {"monas-pir": {"room": room.id}}},
+    )  # fmt: skip
+    session.add(bridge)
+    session.commit()
+    booking = bookings.book(
+        a_member.id, room.id, hub_time(a_hub, MONDAY, 9), hub_time(a_hub, MONDAY, 10)
+    )
+    clock(MONDAY, time(9, 20), a_hub)
+    assert release_empty_rooms() == []  # the installation is offline: nobody knows
+    bridge.online = True
+    session.commit()
+    assert hub_occupancy(a_hub.id).zones[-1].sensors_online == 1
+    assert release_empty_rooms() == [booking.id]
 
 
 def test_presence_since_the_start_keeps_the_room(
