@@ -64,12 +64,6 @@ def read_state(payload: bytes) -> Reading:
     return present, count
 
 
-def occupancy_from_state(payload: bytes) -> tuple[bool | None, int | None] | None:
-    """read_state without telling telemetry from unusable: None for both."""
-    reading = read_state(payload)
-    return None if isinstance(reading, str) else reading
-
-
 def online_from_availability(payload: bytes) -> bool | None:
     """True / False from `online` / `offline` or `{"state": "online"}`; None otherwise."""
     states = {"online": True, "offline": False}

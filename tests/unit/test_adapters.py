@@ -154,7 +154,7 @@ PEOPLE_COUNTER = {"people": 7, "status": "in", "linkquality": 90, "battery": 88}
     ],
 )
 def test_occupancy_from_state(state: dict[str, object], expected: tuple[object, object]) -> None:
-    assert zigbee2mqtt.occupancy_from_state(json.dumps(state).encode()) == expected
+    assert zigbee2mqtt.read_state(json.dumps(state).encode()) == expected
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_occupancy_from_state(state: dict[str, object], expected: tuple[object, 
     ],
 )
 def test_no_occupancy_in_other_messages(payload: bytes) -> None:
-    assert zigbee2mqtt.occupancy_from_state(payload) is None
+    assert zigbee2mqtt.read_state(payload) in ("telemetry", "unusable")
 
 
 @pytest.mark.parametrize(
@@ -221,9 +221,8 @@ def test_arbitrary_bytes_never_raise(payload: bytes) -> None:
     assert code is None or (isinstance(code, str) and code)
     assert tasmota.online_from_lwt(payload) in (True, False, None)
     assert zigbee2mqtt.online_from_availability(payload) in (True, False, None)
-    assert zigbee2mqtt.read_state(payload) is not None
-    result = zigbee2mqtt.occupancy_from_state(payload)
-    if result is not None:
+    result = zigbee2mqtt.read_state(payload)
+    if not isinstance(result, str):
         present, count = result
         assert present in (True, False, None)
         assert count is None or 0 <= count <= zigbee2mqtt.MAX_PEOPLE
