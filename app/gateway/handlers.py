@@ -219,14 +219,15 @@ def on_zigbee(parts: list[str], message: Incoming) -> Handled:
     bridge = adapter_device_entry(Adapter.ZIGBEE2MQTT, parts[0])
     if bridge is None:
         raise Dropped("unregistered", f"zigbee2mqtt {parts[0][:64]!r}", quiet=True)
+    if len(parts) == 2:
+        return on_zigbee_state(bridge, parts[1], message)
+    online = zigbee2mqtt.online_from_availability(message.payload)
+    if online is None:
+        return Handled("unusable_payload", bridge.device_id)
     if parts[1:] == ["bridge", "state"]:  # the installation's own last will
-        return _availability(bridge, zigbee2mqtt.online_from_availability(message.payload), message)
-    if len(parts) == 3:
-        online = zigbee2mqtt.online_from_availability(message.payload)
-        if online is None:
-            return Handled("unusable_payload", bridge.device_id)
-        return Handled(f"sensor_{'online' if online else 'offline'}", bridge.device_id)
-    return on_zigbee_state(bridge, parts[1], message)
+        return _availability(bridge, online, message)
+    # One sensor's availability: the installation itself is still there.
+    return Handled(f"sensor_{'online' if online else 'offline'}", bridge.device_id)
 
 
 def on_zigbee_state(bridge: DeviceEntry, name: str, message: Incoming) -> Handled:
