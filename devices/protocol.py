@@ -106,9 +106,9 @@ GATEWAY_SUBSCRIPTIONS = (
 ADAPTER_SUBSCRIPTIONS = (
     "tele/+/SENSOR",  # Tasmota telemetry: GM861 scans
     "tele/+/LWT",  # Tasmota last will: Online / Offline
-    "zigbee2mqtt/+",  # Zigbee2MQTT device state: occupancy / presence / people
-    "zigbee2mqtt/+/availability",  # Zigbee2MQTT availability
 )
+# Zigbee2MQTT's topics are not among them: every gateway reads them unshared, see
+# devices/adapters/zigbee2mqtt.py (subscriptions) and app/gateway/bridge.py.
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,20 @@ def test_the_add_form_explains_what_is_wrong(client, login, hub_admin, a_hub, lo
     assert "do not fit the adapter" in bad.text
 
 
+def test_zigbee2mqtt_settings_errors_say_what_is_wrong(client, login, hub_admin, a_hub) -> None:
+    browser = login(hub_admin)
+    data = {"device_id": "z2m-1", "name": "Z2M", "kind": "sensor", "adapter": "zigbee2mqtt"}
+    old = browser.post(
+        f"/devices/{a_hub.slug}/", data={**data, "adapter_config": '{"name": "lobby_pir"}'}
+    )
+    assert old.status_code == 422
+    assert "takes only" in old.text
+    unknown = '{"sensors": {"lobby-pir": {"zone": "Dapur"}}}'
+    answer = browser.post(f"/devices/{a_hub.slug}/", data={**data, "adapter_config": unknown})
+    assert answer.status_code == 422
+    assert "mapped to a zone this hub does not have" in answer.text
+
+
 def test_front_desk_staff_cannot_add_or_deactivate(client, login, staff, a_hub, lobby) -> None:
     browser = login(staff)
     data = {"device_id": "x-1", "name": "X", "kind": "reader", "adapter": "native"}
