@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -103,6 +104,22 @@ def list_command(hub_slug: str | None) -> None:
             f"{item.device_id:<24} {item.hub.slug:<16} {item.kind.value:<7} "
             f"{item.adapter.value:<14} {state:<9} {seen:<20} {item.firmware or '-'}"
         )
+
+
+@device.command("configure")
+@click.argument("device_id")
+@click.option("--adapter-config", required=True, help="The adapter settings, as JSON.")
+@with_appcontext
+def configure_command(device_id: str, adapter_config: str) -> None:
+    """Change a device's adapter settings, e.g. map another Zigbee2MQTT sensor to a room."""
+    try:
+        configured = device_admin.configure_adapter(
+            device_admin.find_device(device_id), device_admin.parse_adapter_config(adapter_config)
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Device {device_id}: {json.dumps(configured.adapter_config)}")
+    click.echo("Write the ACL again (`flask ruang device passwords --acl-out FILE`) and reload.")
 
 
 @device.command("rotate-password")

@@ -8,7 +8,7 @@ is the human-readable version of this module. Importable without Flask or SQLAlc
     server -> reader  <root>/reader/<device>/decision   Decision       QoS 1
     reader -> server  <root>/reader/<device>/events     OfflineEvent   QoS 1
     server -> reader  <root>/reader/<device>/ack        EventAck       QoS 1, never retained
-    server -> device  <root>/device/<device>/command    Command        QoS 1, never retained
+    server -> device  <root>/device/<device>/command    Command        QoS 1, not retained, expires
     device -> server  <root>/device/<device>/status     Status         QoS 1, retained, last will
     sensor -> server  <root>/sensor/<device>/occupancy  Occupancy      QoS 1
     server -> all     <root>/keys                       KeySet         QoS 1, retained
@@ -106,9 +106,9 @@ GATEWAY_SUBSCRIPTIONS = (
 ADAPTER_SUBSCRIPTIONS = (
     "tele/+/SENSOR",  # Tasmota telemetry: GM861 scans
     "tele/+/LWT",  # Tasmota last will: Online / Offline
-    "zigbee2mqtt/+",  # Zigbee2MQTT device state: occupancy / presence / people
-    "zigbee2mqtt/+/availability",  # Zigbee2MQTT availability
 )
+# Zigbee2MQTT's topics are not among them: every gateway reads them unshared, see
+# devices/adapters/zigbee2mqtt.py (subscriptions) and app/gateway/bridge.py.
 
 
 @dataclass(frozen=True)
@@ -283,17 +283,23 @@ class EventAck(Message):
 
 @dataclass(frozen=True)
 class Command(Message):
-    """Server to device. Never retained: an unlock must not replay when a device reconnects."""
+    """Server to device. Never retained: an unlock must not replay when a device reconnects.
+    `exp` (Unix seconds) is when it stops counting: a device that gets it later ignores it."""
 
-    FIELDS: ClassVar[dict[str, Any]] = {"id": str, "action": str, "open": int}
+    FIELDS: ClassVar[dict[str, Any]] = {"id": str, "action": str, "exp": (int, float), "open": int}
     id: str
     action: str  # unlock
+    exp: float
     open: int = 5
 
     def validate(self) -> None:
         _event_id(self.id)
+        _instant(self.exp)
         if self.action not in ("unlock",) or not 1 <= self.open <= 60:
             raise ProtocolError("action must be 'unlock' and open 1-60 s")
+
+    def expired(self, now: float) -> bool:
+        return now > self.exp
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,17 @@ class Broker:
             time.sleep(0.2)
 
     def add_user(self, username: str, password: str) -> None:
-        """Add a user and make the running broker reload its password file (SIGHUP)."""
+        """Add a user and make the running broker reload its password file (SIGHUP). A device
+        also reads every hub's keys and revocations, as the registry's ACL lets it read its
+        own hub's (`flask ruang device passwords --acl-out`)."""
         with (self.workdir / "passwd").open("a") as handle:
             handle.write(f"{username}:{hash_password(password)}\n")
+        if username != GATEWAY_USER:
+            with (self.workdir / "acl").open("a") as handle:
+                handle.write(
+                    f"\nuser {username}\ntopic read ruang/v1/+/keys\n"
+                    "topic read ruang/v1/+/revocations\n"
+                )
         self.users[username] = password
         self.reload()
 

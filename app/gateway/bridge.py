@@ -6,9 +6,13 @@ its own database session). QoS 1 messages are acknowledged after their handler r
 process dies mid-message the broker delivers it again, and the handlers are idempotent.
 
 Several gateways may run at once: each subscribes with the shared-subscription prefix
-`$share/<group>/...`, so the broker hands each message to one of them. Each needs its own client
-id; its session outlives a restart (clean_start False, a session expiry), so scans that arrive
-while it restarts wait in the broker instead of being lost.
+`$share/<group>/...`, so the broker hands each message to one of them. Zigbee2MQTT states are
+the exception: they carry neither an id nor a time, so their order is the order the broker
+sends them, which only one connection sees whole. Every gateway subscribes to them unshared
+and applies each one; a state applied twice changes nothing, and the zone keeps the state with
+the latest arrival time, which is every gateway's last message: the right final state.
+Each gateway needs its own client id; its session outlives a restart (clean_start False, a
+session expiry), so messages that arrive while it restarts wait in the broker, not lost.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,9 +38,12 @@ from app.gateway import handlers
 from app.gateway.connection import connect_async, new_client, parse_mqtt_url
 from app.gateway.metrics import RECEIVED, Metrics
 from app.gateway.retained import RetainedState
-from app.models import utcnow
+from app.models import Adapter, utcnow
+from app.services.access.directory import adapter_devices
+from app.services.devices import bridges
 from app.services.devices.reports import mark_silent_offline, record_seen
 from devices import protocol
+from devices.adapters import zigbee2mqtt
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +66,9 @@ class GatewayOptions:
 
     @property
     def subscriptions(self) -> list[str]:
-        topics = (*protocol.GATEWAY_SUBSCRIPTIONS, *protocol.ADAPTER_SUBSCRIPTIONS)
+        return self.filters((*protocol.GATEWAY_SUBSCRIPTIONS, *protocol.ADAPTER_SUBSCRIPTIONS))
+
+    def filters(self, topics: Iterable[str]) -> list[str]:
         if parse_mqtt_url(self.url).mqtt311:  # no shared subscriptions before MQTT 5
             return list(topics)
         return [protocol.shared(topic, self.share_group) for topic in topics]
@@ -88,6 +98,7 @@ class Gateway:
         self._unacked: list[mqtt.MQTTMessageInfo] = []  # our QoS 1 publishes not yet acked
         self._unacked_lock = threading.Lock()
         self._checkpoints = False  # SQLite: this process's commits leave checkpoints to us
+        self._bridge_filters: set[str] = set()  # Zigbee2MQTT base topics of their own
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -155,13 +166,18 @@ class Gateway:
             return
         self.metrics.count("connected")
         log.info("gateway connected (session present: %s)", flags.session_present)
-        if self.address.mqtt311:
-            client.subscribe([(topic, 1) for topic in self.options.subscriptions])
-        else:
-            options = SubscribeOptions(qos=1)
-            client.subscribe([(topic, options) for topic in self.options.subscriptions])
+        self._bridge_filters = set(zigbee2mqtt.subscriptions(bridges.DEFAULT_BASE_TOPIC))
+        self._guarded("bridge_subscriptions", self._add_bridge_filters)
+        self._subscribe([*self.options.subscriptions, *sorted(self._bridge_filters)])
         self._republish.set()
         self._wake.set()
+
+    def _subscribe(self, topics: list[str]) -> None:
+        if self.address.mqtt311:
+            self.client.subscribe([(topic, 1) for topic in topics])
+        else:
+            options = SubscribeOptions(qos=1)
+            self.client.subscribe([(topic, options) for topic in topics])
 
     def _on_subscribe(
         self,
@@ -240,6 +256,7 @@ class Gateway:
             ):
                 last_poll = now
                 self._guarded("retained", self._publish_retained)
+                self._guarded("bridge_subscriptions", self._subscribe_bridges)
             if now - last_seen >= self.options.poll_seconds:
                 last_seen = now  # one write a poll, not one a message: the door waits on writes
                 self._guarded("last_seen", self._flush_seen)
@@ -272,6 +289,22 @@ class Gateway:
             if self._publish(message.topic, message.payload, retain=True):
                 self._retained.published(message)
                 self.metrics.count("retained_published")
+
+    def _wanted_bridge_filters(self) -> set[str]:
+        """Unshared filters for every Zigbee2MQTT base topic, the default one included."""
+        bases = {bridges.base_topic(d.adapter_config) for d in adapter_devices(Adapter.ZIGBEE2MQTT)}
+        bases.add(bridges.DEFAULT_BASE_TOPIC)
+        return {f for base in bases for f in zigbee2mqtt.subscriptions(base)}
+
+    def _add_bridge_filters(self) -> None:
+        self._bridge_filters |= self._wanted_bridge_filters()
+
+    def _subscribe_bridges(self) -> None:
+        """Subscribe to the base topics of Zigbee2MQTT installations registered since."""
+        new = sorted(self._wanted_bridge_filters() - self._bridge_filters)
+        if new:
+            self._subscribe(new)
+            self._bridge_filters |= set(new)
 
     def _flush_seen(self) -> None:
         with self._seen_lock:

@@ -3,7 +3,10 @@
 Handlers run inside an app context (one per message, see bridge.py) and return what to publish;
 they raise ProtocolError for a malformed message and Dropped for one that is well formed but not
 acceptable (an unknown device, another hub's topic). Every handler is idempotent: scans and
-offline events by their event ids, occupancy by message id (QoS 1 delivers duplicates).
+offline events by their event ids. What a duplicate scan is, is decided in one place
+(access.is_redelivery); a duplicate never drives a relay. Sensor messages are states, applied in
+order: a native report is a duplicate only as the same (device, message id); a Zigbee2MQTT
+state, which carries no id, never is (occupancy.record_occupancy decides, in one place).
 Replies are published after the handler's transaction committed (an EventAck means stored).
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from app.models import Adapter, DeviceKind, Direction
@@ -25,9 +28,6 @@ from devices.adapters import tasmota, zigbee2mqtt
 
 #: Longest display text a Decision carries (devices.protocol.Decision).
 DISPLAY_TEXT = 64
-#: Occupancy reports without an id of their own (Zigbee2MQTT) count as one message when the
-#: same bytes arrive again within this many seconds: a QoS 1 redelivery, not a new report.
-DUPLICATE_WINDOW_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,8 @@ def handle(message: Incoming) -> Handled:
         return on_tasmota_sensor(parts[1], message)
     if len(parts) == 3 and parts[0] == "tele" and parts[2] == "LWT":
         return on_tasmota_lwt(parts[1], message)
-    if len(parts) == 2 and parts[0] == "zigbee2mqtt":
-        return on_zigbee_state(parts[1], message)
-    if len(parts) == 3 and parts[0] == "zigbee2mqtt" and parts[2] == "availability":
-        return on_zigbee_availability(parts[1], message)
+    if len(parts) in (2, 3) and zigbee2mqtt.is_bridge_topic(parts):
+        return on_zigbee(parts, message)
     raise Dropped("unexpected_topic", topic[:120])
 
 
@@ -189,8 +187,12 @@ def on_tasmota_sensor(topic: str, message: Incoming) -> Handled:
         return Handled("telemetry", device.device_id)  # Tasmota's periodic telemetry
     if device.kind is not DeviceKind.READER:
         raise Dropped("wrong_kind", f"{device.device_id} is not a reader")
-    # Tasmota sends no id: the same bytes (same Time, same code) are the same scan.
+    # Tasmota sends no id: the same bytes (same Time, same code) are the same message. Its Time
+    # has whole seconds; a payload without one is stamped with the second the gateway got it,
+    # so a code shown again is a new scan (and a copy of that payload is a new scan too).
     digest = hashlib.sha256(message.payload).hexdigest()[:20]
+    if not tasmota.has_time(message.payload):
+        digest += f"-{int(message.received_at.timestamp())}"
     decision = decide_access(
         AccessRequest(
             token=code,
@@ -201,7 +203,7 @@ def on_tasmota_sensor(topic: str, message: Incoming) -> Handled:
         )
     )
     replies: list[Outgoing] = []
-    if decision.granted:
+    if decision.granted and not decision.duplicate:  # the first delivery pulsed the relay
         relay = device.adapter_config.get("relay", 1)
         commands = tasmota.open_door(
             topic, relay if isinstance(relay, int) else 1, max(decision.open_seconds, 1)
@@ -216,22 +218,38 @@ def on_tasmota_lwt(topic: str, message: Incoming) -> Handled:
     return _availability(device, tasmota.online_from_lwt(message.payload), message)
 
 
-def on_zigbee_state(name: str, message: Incoming) -> Handled:
+def on_zigbee(parts: list[str], message: Incoming) -> Handled:
+    """`<base>/<name>`, `<base>/<name>/availability`, `<base>/bridge/state` of a registered
+    Zigbee2MQTT installation (one device: its base topic, its sensor map)."""
+    bridge = adapter_device_entry(Adapter.ZIGBEE2MQTT, parts[0])
+    if bridge is None:
+        raise Dropped("unregistered", f"zigbee2mqtt {parts[0][:64]!r}", quiet=True)
+    if len(parts) == 2:
+        return on_zigbee_state(bridge, parts[1], message)
+    online = zigbee2mqtt.online_from_availability(message.payload)
+    if online is None:
+        return Handled("unusable_payload", bridge.device_id)
+    if parts[1:] == ["bridge", "state"]:  # the installation's own last will
+        return _availability(bridge, online, message)
+    # One sensor's availability: the installation itself is still there.
+    return Handled(f"sensor_{'online' if online else 'offline'}", bridge.device_id)
+
+
+def on_zigbee_state(bridge: DeviceEntry, name: str, message: Incoming) -> Handled:
+    """A sensor's state, applied to the zone its bridge maps it to, in order of arrival."""
     _refuse_retained(message)  # an old retained state is not presence now
-    device = _adapter_device(Adapter.ZIGBEE2MQTT, name)
-    reading = zigbee2mqtt.occupancy_from_state(message.payload)
-    if reading is None:
-        return Handled("telemetry", device.device_id)  # battery, link quality, a button...
+    reading = zigbee2mqtt.read_state(message.payload)
+    if reading == "unusable":
+        return Handled("unusable_payload", bridge.device_id)
+    if isinstance(reading, str):
+        return Handled("telemetry", bridge.device_id)  # battery, link quality, a button...
+    zone_id = bridge.sensor_zones.get(name)
+    if zone_id is None:
+        return Handled("unmapped_sensor", bridge.device_id)  # counted, not logged per message
+    sensor = replace(bridge, zone_id=zone_id)
     present, count = reading
-    window = int(message.received_at.timestamp()) // DUPLICATE_WINDOW_SECONDS
-    message_id = f"z{hashlib.sha256(message.payload).hexdigest()[:20]}-{window}"
-    fresh = occupancy.record_occupancy(device, message_id, present, count, message.received_at)
-    return Handled("occupancy" if fresh else "occupancy_duplicate", device.device_id)
-
-
-def on_zigbee_availability(name: str, message: Incoming) -> Handled:
-    device = _adapter_device(Adapter.ZIGBEE2MQTT, name)
-    return _availability(device, zigbee2mqtt.online_from_availability(message.payload), message)
+    recorded = occupancy.record_occupancy(sensor, None, present, count, message.received_at)
+    return Handled("occupancy" if recorded else "occupancy_ignored", bridge.device_id)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -99,7 +99,11 @@ class Door(Base):
 
 
 class AccessEvent(Base):
-    """One access decision. `event_id` is unique: a retried or duplicated message is stored once."""
+    """One access decision. `event_id` is unique: a retried or duplicated message is stored once.
+
+    `granted`, `reason` and `decided_at` are what the door did. For a decision the door made
+    alone (source "offline"), `server_reason` is what the server decides of the same scan.
+    """
 
     __tablename__ = "access_events"
     __table_args__ = (
@@ -122,6 +126,16 @@ class AccessEvent(Base):
     # Set only on granted uses of a rotating code: "<hub>:<pass>:<direction>:<valid_from>".
     # Unique, so the same code cannot open the same way twice, even under concurrency.
     replay_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    server_reason: Mapped[str | None] = mapped_column(String(32), default=None)
 
     door: Mapped[Door | None] = relationship()
     member: Mapped[User | None] = relationship()
+
+    @property
+    def decided_at_door(self) -> bool:
+        return self.source == "offline"
+
+    @property
+    def server_disagrees(self) -> bool:
+        """The door opened where the server would refuse, or the other way round."""
+        return self.server_reason is not None and (self.server_reason == "granted") != self.granted

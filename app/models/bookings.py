@@ -84,6 +84,10 @@ class Booking(Base):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    def is_upcoming(self, now: datetime) -> bool:
+        """Active and not over yet: it still has a pass, and My bookings lists it as upcoming."""
+        return self.is_active and self.end_at > now
+
     @property
     def duration(self) -> timedelta:
         return self.end_at - self.start_at

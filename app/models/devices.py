@@ -31,7 +31,9 @@ class Adapter(enum.StrEnum):
     TASMOTA_GM861 = (
         "tasmota_gm861"  # Tasmota + GM861 QR module: tele/<topic>/SENSOR, cmnd/<topic>/POWER
     )
-    ZIGBEE2MQTT = "zigbee2mqtt"  # zigbee2mqtt/<name>: occupancy / presence / people
+    # One Zigbee2MQTT installation (one MQTT login): <base topic>/<friendly name> occupancy /
+    # presence / people, each friendly name mapped to a zone or room in adapter_config.
+    ZIGBEE2MQTT = "zigbee2mqtt"
 
 
 class Device(Base):
@@ -45,7 +47,8 @@ class Device(Base):
     adapter: Mapped[Adapter] = mapped_column(
         enum_column(Adapter, "device_adapter"), default=Adapter.NATIVE
     )
-    # Adapter settings, e.g. {"topic": "tasmota_5AB1C2", "relay": 1} or {"name": "lobby_pir"}.
+    # Adapter settings, e.g. {"topic": "tasmota_5AB1C2", "relay": 1}, or for Zigbee2MQTT
+    # {"base_topic": "zigbee2mqtt", "sensors": {"lobby_pir": {"zone": 3}, "pir-2": {"room": 9}}}.
     adapter_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     door_id: Mapped[int | None] = mapped_column(ForeignKey("doors.id", ondelete="SET NULL"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"))

@@ -37,6 +37,14 @@
     });
   });
 
+  // A wide screen has room for the list of desks and rooms under the plan; a phone keeps it
+  // folded (one tap on its summary opens it, with or without this file).
+  if (window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
   // Changing the date shows that day straight away.
   document.querySelectorAll("input[data-autosubmit]").forEach(function (input) {
     if (input.form) input.form.classList.add("auto");

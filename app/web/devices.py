@@ -24,6 +24,7 @@ from app.services.devices.commands import (
     CommandNotSent,
     CommandPublisher,
     DeviceCannotUnlock,
+    DeviceOffline,
     NoBroker,
     NoBrokerConfigured,
     publisher_from_config,
@@ -47,6 +48,18 @@ FIELD_MESSAGES = {
     "door": _l("This hub has no door with that name."),
     "zone": _l("This hub has no zone with that name."),
 }
+#: What is wrong with a Zigbee2MQTT installation's settings (InvalidInput reasons, bridges.py).
+ADAPTER_MESSAGES = {
+    "settings": _l('A Zigbee2MQTT installation takes only "base_topic" and "sensors".'),
+    "sensors": _l('"sensors" maps each friendly name to a zone or a room.'),
+    "base_topic": _l("The base topic is one topic segment: letters, digits, . _ -."),
+    "base_topic_taken": _l("Another Zigbee2MQTT installation already uses this base topic."),
+    "sensor_name": _l("A sensor's friendly name is letters, digits, . _ - (not bridge)."),
+    "sensor_place": _l('Map each sensor to one zone or one room, e.g. {"zone": "Lobby"}.'),
+    "sensor_zone": _l("A sensor is mapped to a zone this hub does not have."),
+    "sensor_room": _l("A sensor is mapped to a room this hub does not have."),
+    "sensor_room_zone": _l("A sensor is mapped to a room in no zone: give the room a zone."),
+}
 
 
 class DeviceForm(RuangForm):
@@ -66,11 +79,11 @@ class DeviceForm(RuangForm):
         choices=[
             SelectChoice(Adapter.NATIVE.value, _l("Ruang protocol")),
             SelectChoice(Adapter.TASMOTA_GM861.value, _l("Tasmota with GM861 scanner")),
-            SelectChoice(Adapter.ZIGBEE2MQTT.value, _l("Zigbee2MQTT sensor")),
+            SelectChoice(Adapter.ZIGBEE2MQTT.value, _l("Zigbee2MQTT installation")),
         ],
     )
     adapter_config = StringField(
-        _l("Adapter settings (JSON)"), validators=[Optional(), Length(max=500)]
+        _l("Adapter settings (JSON)"), validators=[Optional(), Length(max=4000)]
     )
     door = StringField(_l("Door (readers)"), validators=[Optional(), Length(max=100)])
     zone = StringField(_l("Zone (sensors)"), validators=[Optional(), Length(max=100)])
@@ -120,7 +133,8 @@ def add(hub_slug: str) -> tuple[str, int, dict[str, str]] | str:
         except InvalidInput as error:
             field = str(error.details.get("field", ""))
             target = getattr(form, "adapter_config" if field == "adapter_config" else field, None)
-            message = str(FIELD_MESSAGES.get(field, error.message))
+            reason = str(error.details.get("reason", ""))
+            message = str(ADAPTER_MESSAGES.get(reason) or FIELD_MESSAGES.get(field, error.message))
             if target is not None:
                 target.errors = [*target.errors, message]
             else:
@@ -164,11 +178,18 @@ def unlock(hub_slug: str, device_id: str) -> Response:
         flash(gettext("The broker did not take the command: the door stays closed."), "error")
     except DeviceCannotUnlock:
         flash(gettext("%(name)s is not an active door reader.", name=device.name), "error")
+    except DeviceOffline:
+        flash(
+            gettext("%(name)s is offline: the door cannot be opened from here.", name=device.name),
+            "error",
+        )
     else:
         flash(
             gettext(
-                "Unlock sent to %(name)s: the door opens for %(seconds)s seconds.",
+                "Unlock sent to %(name)s. If the reader gets it within %(expiry)s seconds, it "
+                "opens the door for %(seconds)s seconds.",
                 name=device.name,
+                expiry=done.expires_in,
                 seconds=done.open_seconds,
             ),
             "success",

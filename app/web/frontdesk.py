@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub
 from app.services.access import pass_pages
+from app.services.booking.bookings import can_check_in, check_in_opens
 from app.services.errors import DomainError, NotFound
 from app.services.hubs import frontdesk as desk
 from app.web.context import me, staff_hub, staff_required
@@ -34,7 +35,12 @@ def index() -> str | Response:
 
 @frontdesk.context_processor
 def _helpers() -> dict[str, object]:
-    return {"describe_access": describe_access, "clock_time": clock_time}
+    return {
+        "describe_access": describe_access,
+        "clock_time": clock_time,
+        "can_check_in": can_check_in,
+        "check_in_opens": check_in_opens,
+    }
 
 
 @frontdesk.get("/<hub_slug>/")
@@ -188,7 +194,7 @@ def walk_in(hub_slug: str) -> str | Response:
 @frontdesk.get("/<hub_slug>/events")
 @staff_required
 def events(hub_slug: str) -> str:
-    """Access events of a hub-local day, filtered by outcome and reason."""
+    """Access events of a hub-local day, filtered by outcome, reason and who decided."""
     the_hub = staff_hub(hub_slug)
     form = EventFilterForm(request.args)
     form.reason.choices = [SelectChoice("", gettext("Any reason"))] + [
@@ -201,6 +207,7 @@ def events(hub_slug: str) -> str:
         day=day,
         granted={"granted": True, "refused": False}.get(outcome or ""),
         reason=(form.reason.data or "") if valid else "",
+        at_door={"online": False, "door": True}.get((form.decided.data or "") if valid else ""),
     )
     if form.day.data is None:
         form.day.data = day

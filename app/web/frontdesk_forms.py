@@ -72,7 +72,8 @@ class ScanForm(RuangForm):
 
 
 class EventFilterForm(RuangForm):
-    """A GET form over the access events: a day, granted or refused, a reason."""
+    """A GET form over the access events: a day, granted or refused, a reason, and whether
+    the server or the door decided."""
 
     class Meta:
         csrf = False
@@ -89,3 +90,13 @@ class EventFilterForm(RuangForm):
         validators=[Optional()],
     )
     reason = SelectField(_l("Reason"), default="", validators=[Optional()])
+    decided = SelectField(
+        _l("Decided"),
+        choices=[
+            SelectChoice("", _l("Online or at the door")),
+            SelectChoice("online", _l("Online")),
+            SelectChoice("door", _l("At the door (offline)")),
+        ],
+        default="",
+        validators=[Optional()],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -12,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.models import Hub, Resource
+from app.models import BookingMode, Hub, Resource
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
-from app.services.booking.availability import FloorDay
+from app.services.booking.availability import FloorDay, ResourceDay
 from app.services.booking.member_bookings import BookingWindow
 from app.services.errors import DomainError, NotFound
 from app.web.context import me
@@ -54,6 +55,21 @@ STATUS_LABELS = {
     "suspended": _l("Suspended"),
 }
 KIND_LABELS = {"desk": _l("Desk"), "room": _l("Meeting room"), "space": _l("Event space")}
+SEATS_FREE = _l("%(free)s of %(total)s seats free")
+SLOTS_FREE = _l("%(count)s free slots")
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """One line of the list under the plan (and of a desk's sheet), as plain text."""
+
+    resource_id: int
+    name: str
+    state: str
+    state_label: str
+    meta: str
+    action: str  # what the line offers: "book", "waitlist", "times", "mine" or "" (nothing)
+    times_url: str = ""
 
 
 @member.before_request
@@ -88,6 +104,7 @@ def floor(slug: str) -> str:
     day = _day_in(window)
     chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=int))
     view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
+    timelines = member_bookings.floor_timelines(view) if view else {}
     return render_template(
         "member/floor.html",
         hub=hub,
@@ -97,8 +114,8 @@ def floor(slug: str) -> str:
         window=window,
         closure=hub.closure_on(day),
         plan_min_width=_plan_min_width(chosen.plan_width, view) if chosen and view else 0,
-        timelines=member_bookings.floor_timelines(view) if view else {},
-        form=DeskDayForm(),
+        timelines=timelines,
+        rows=_resource_rows(hub, day, view.resources if view else [], timelines),
     )
 
 
@@ -116,11 +133,10 @@ def desk(slug: str, resource_id: int) -> str | Response:
         "member/desk.html",
         hub=hub,
         resource=resource,
-        state=state,
+        rows=_resource_rows(hub, day, [state], {}),
         day=day,
         window=window,
         opening=hub.opening_interval(day),
-        form=DeskDayForm(),
     )
 
 
@@ -297,6 +313,15 @@ def booking(booking_id: int) -> str:
     return render_template("member/booking.html", line=line)
 
 
+@member.get("/bookings/<int:booking_id>/cancel")
+def confirm_cancel(booking_id: int) -> str | Response:
+    """Ask before cancelling: one tap on a phone must not lose a booking."""
+    line = member_bookings.my_booking(me().id, booking_id)
+    if not line.cancellable:
+        return redirect(url_for(".booking", booking_id=booking_id))
+    return render_template("member/cancel.html", line=line)
+
+
 @member.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int) -> Response:
     try:
@@ -359,6 +384,48 @@ def _hours(count: float | None) -> str:
 
 def _back_to_floor(hub: Hub, resource: Resource, day: date) -> Response:
     return redirect(url_for(".floor", slug=hub.slug, floor=resource.floor_id, day=day))
+
+
+def _resource_rows(
+    hub: Hub,
+    day: date,
+    resources: list[ResourceDay],
+    timelines: dict[int, list[member_bookings.TimelineSlot]],
+) -> list[ResourceRow]:
+    """The list's lines, labels translated once per page rather than once per resource."""
+    states = {state: str(label) for state, label in STATE_LABELS.items()}
+    kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    seats_free, slots_free = str(SEATS_FREE), str(SLOTS_FREE)
+    rows = []
+    for r in resources:
+        state, timed = r.state.value, r.booking_mode is not BookingMode.WHOLE_DAY
+        meta = [kinds[r.kind.value]]
+        if r.capacity > 1:
+            meta.append(seats_free % {"free": r.seats_free, "total": r.capacity})
+        timeline = timelines.get(r.resource_id)
+        if timed and timeline:
+            free = sum(1 for slot in timeline if slot.state == "free")
+            meta.append(slots_free % {"count": free})
+        if timed:
+            action = "times" if state != "not_bookable" else ""
+        else:
+            action = {"free": "book", "taken": "waitlist", "mine": "mine"}.get(state, "")
+        rows.append(
+            ResourceRow(
+                resource_id=r.resource_id,
+                name=r.name,
+                state=state,
+                state_label=states[state],
+                meta=" · ".join(meta),
+                action=action,
+                times_url=url_for(
+                    ".room", slug=hub.slug, resource_id=r.resource_id, day=day.isoformat()
+                )
+                if action == "times"
+                else "",
+            )
+        )
+    return rows
 
 
 def _plan_min_width(plan_width: int, view: FloorDay) -> int:

@@ -25,6 +25,7 @@ from app.i18n import current_locale
 from app.models import Hub
 from app.services.access import pass_pages
 from app.services.access import passes as pass_service
+from app.services.booking.usage import home_hub
 from app.services.errors import DomainError, InThePast, QuotaExceeded
 from app.web.context import keyring, mailer, me
 from app.web.messages import describe
@@ -63,7 +64,7 @@ def my_pass() -> str:
     return render_template(
         "passes/my_pass.html",
         code=code,
-        hub=pass_pages.home_hub(me().id),
+        hub=home_hub(me().id),
         staff=me().is_staff,
     )
 
@@ -72,7 +73,7 @@ def my_pass() -> str:
 def code_json() -> Response:
     """The next code for passes.js: the SVG and when it refreshes and expires."""
     code = pass_pages.current_code(keyring(), me().id)
-    hub = pass_pages.home_hub(me().id)
+    hub = home_hub(me().id)
     response = jsonify(
         svg=code.svg,
         now=code.now.isoformat(),

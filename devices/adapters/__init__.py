@@ -6,8 +6,8 @@ that arrives; they import nothing from app/ (they may run on the door hardware t
 
     tasmota      Tasmota with a GM861 QR module: tele/<topic>/SENSOR, tele/<topic>/LWT,
                  cmnd/<topic>/Backlog to pulse the door relay
-    zigbee2mqtt  zigbee2mqtt/<name> presence / occupancy sensors and people counters,
-                 zigbee2mqtt/<name>/availability
+    zigbee2mqtt  one installation under its base topic: <base>/<name> presence / occupancy
+                 sensors and people counters, <base>/<name>/availability, <base>/bridge/state
 """
 
 from __future__ import annotations

@@ -41,6 +41,12 @@ def scan_from_sensor(payload: bytes) -> str | None:
     return code
 
 
+def has_time(payload: bytes) -> bool:
+    """Whether a `tele/<topic>/SENSOR` payload carries Tasmota's `Time` (whole seconds)."""
+    data = json_object(payload)
+    return data is not None and isinstance(data.get("Time"), str) and bool(data["Time"])
+
+
 def pulse_time(seconds: int) -> int:
     """Tasmota's `PulseTime` value for a pulse of `seconds` (Tasmota Commands, PulseTime<x>).
 

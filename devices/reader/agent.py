@@ -222,6 +222,13 @@ class Reader:
         command = protocol.Command.from_json(payload)
         if command.id in self._recent_commands:
             return  # a QoS 1 duplicate: the door is already open
+        if command.expired(self.clock()):
+            log.warning(
+                "%s: remote unlock ignored, it expired %.0f s ago",
+                command.id,
+                self.clock() - command.exp,
+            )
+            return
         self._recent_commands.append(command.id)
         log.info("%s: remote unlock for %d s", command.id, command.open)
         self.relay.open(command.open)

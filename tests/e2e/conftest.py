@@ -180,6 +180,13 @@ def page_overflow(page: Any) -> int:
     )
 
 
+def unfold_resource_list(page: Any) -> None:
+    """Open the list of desks and rooms under the floor plan (a phone shows it folded)."""
+    details = page.locator("details.res-details")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+
+
 def open_days_ahead(app: Flask, slug: str, within_days: int) -> list[date]:
     """The hub's open days after today (the hub's today, real clock) up to today + within_days."""
     with app.app_context():

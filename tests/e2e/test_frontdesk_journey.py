@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, log_in, why_no_desk_day_now
+from tests.e2e.conftest import DESKTOP, log_in, unfold_resource_list, why_no_desk_day_now
 
 HUB = "jfc-hub"
 PASSWORD = "ruang-demo-2026"
@@ -35,6 +35,7 @@ def test_front_desk_checks_in_a_member_and_registers_a_walk_in(
     log_in(page, "budi@demo.ruang.id", PASSWORD)
     page.goto(f"/m/{HUB}/")
     expect(page.locator(".dayline")).to_contain_text(re.compile("today|hari ini"))
+    unfold_resource_list(page)
     page.locator(
         "li.res-item", has=page.locator(".res-name", has_text=re.compile("^E08$"))
     ).locator("button.book").click()

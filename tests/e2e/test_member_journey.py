@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, log_in, open_day
+from tests.e2e.conftest import DESKTOP, PHONE, log_in, open_day
 from tests.mail import MailCatcher
 
 HUB = "jfc-hub"
@@ -77,7 +77,15 @@ def test_sign_up_get_approved_book_a_desk_by_tapping_and_cancel(
     phone.goto("/m/bookings")
     upcoming = phone.locator("section[aria-labelledby=upcoming-heading] tbody tr")
     expect(upcoming.filter(has_text="D07")).to_have_count(1)
-    upcoming.filter(has_text="D07").locator("button.danger").tap()
+    upcoming.filter(has_text="D07").locator("a.danger").tap()
+
+    # Cancelling asks first: "keep it" changes nothing, "yes" cancels.
+    question = phone.locator("section.cancel-confirmation")
+    expect(question.locator("h1")).to_contain_text("D07")
+    question.locator("a.button").tap()
+    expect(phone.locator("section.confirmation .badge.confirmed")).to_have_count(1)
+    phone.locator("section.confirmation a.danger").tap()
+    question.locator("button.danger").tap()
     expect(phone.locator(".alert-success")).to_contain_text("D07")
     expect(upcoming.filter(has_text="D07")).to_have_count(0)
     past = phone.locator("section[aria-labelledby=past-heading] tbody tr", has_text="D07")
@@ -86,6 +94,31 @@ def test_sign_up_get_approved_book_a_desk_by_tapping_and_cancel(
     # The desk is free again for everyone.
     phone.goto(f"/m/{HUB}/?day={day.isoformat()}")
     expect(desk).to_have_class(re.compile(r"\bfree\b"))
+
+
+def test_floor_plan_on_a_phone_is_the_plan_and_a_folded_list(phone, live_app: Flask) -> None:
+    day = open_day(live_app, HUB, MONTHLY_ADVANCE_DAYS, 2)
+    log_in(phone, "budi@demo.ruang.id", PASSWORD)
+    phone.goto(f"/m/{HUB}/?day={day.isoformat()}")
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    plan_bottom = phone.evaluate(
+        "document.querySelector('[data-plan]').getBoundingClientRect().bottom + window.scrollY"
+    )
+    # Below the plan only the list's summary and the footer, not a card per desk (46 cards
+    # made this page about 8,000-8,500 px tall at 360 px; folded it is about 1,250).
+    assert height < plan_bottom + PHONE["height"] / 2, (height, plan_bottom)
+    items = phone.locator("ul.res-list li.res-item")
+    expect(items.first).to_be_hidden()
+    phone.locator("details.res-details > summary").tap()
+    expect(items.first).to_be_visible()
+    rows = phone.evaluate(
+        "[...document.querySelectorAll('ul.res-list li.res-item')]"
+        ".map(li => li.getBoundingClientRect().height)"
+    )
+    assert len(rows) > 40
+    # A desk is one compact line; a room with a long name wraps, but carries no timeline.
+    assert sorted(rows)[len(rows) // 2] < 70, rows
+    assert max(rows) < 160, rows
 
 
 def test_book_a_meeting_room_slot_on_the_timeline(page, live_app: Flask) -> None:

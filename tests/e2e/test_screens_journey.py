@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, log_in, open_day, page_overflow
+from tests.e2e.conftest import PHONE, log_in, open_day, page_overflow, unfold_resource_list
 
 HUB = "jfc-hub"
 PASSWORD = "ruang-demo-2026"
@@ -50,6 +50,7 @@ def test_member_pages(page, viewport, shoot, live_app: Flask) -> None:
     desk = ("B03", "B04")[index]
     log_in(page, "siti@demo.ruang.id", PASSWORD)
     page.goto(f"/m/{HUB}/?day={day}")
+    unfold_resource_list(page)
     item = page.locator(
         "li.res-item", has=page.locator(".res-name", has_text=re.compile(f"^{desk}$"))
     )

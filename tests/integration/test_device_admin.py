@@ -23,9 +23,13 @@ from app.models import (
     Direction,
     Door,
     DoorKind,
+    Floor,
     Hub,
+    Resource,
+    ResourceKind,
     Role,
     User,
+    Zone,
 )
 from app.services.devices import registry as device_admin
 from app.services.devices.registry import DeviceDetails
@@ -253,3 +257,125 @@ def test_the_gateway_password_is_generated_once_per_instance(tmp_path: Path) -> 
     from_url = {"RUANG_MQTT_URL": "mqtt://ruang-gateway:p%40ss@127.0.0.1:1883"}
     assert device_admin.gateway_password(from_url, tmp_path) == "p@ss"
     assert device_admin.gateway_password({"RUANG_MQTT_GATEWAY_PASSWORD": "x"}, tmp_path) == "x"
+
+
+# -- Zigbee2MQTT: one installation, many sensors ----------------------------------------------
+
+
+@pytest.fixture
+def places(a_hub: Hub, session: Session, make_resource: Callable[..., Resource]) -> dict[str, int]:
+    """A zone, a room in a zone of its own, and a room in no zone."""
+    floor = Floor(hub=a_hub, name="Lantai 23")
+    lobby, meeting = Zone(floor=floor, name="Lobby"), Zone(floor=floor, name="Rapat 1")
+    session.add_all([floor, lobby, meeting])
+    session.commit()
+    room = make_resource(a_hub, ResourceKind.ROOM, capacity=6, name="Ruang Rapat 1", zone=meeting)
+    loose = make_resource(a_hub, ResourceKind.ROOM, capacity=4, name="Ruang Tanpa Zona")
+    return {"lobby": lobby.id, "meeting": meeting.id, "room": room.id, "loose": loose.id}
+
+
+def bridge(device_id: str = "z2m-1", **config: object) -> DeviceDetails:
+    return DeviceDetails(
+        device_id=device_id,
+        name="Zigbee2MQTT",
+        kind=DeviceKind.SENSOR,
+        adapter=Adapter.ZIGBEE2MQTT,
+        adapter_config=config,
+    )
+
+
+def test_a_zigbee2mqtt_installation_maps_sensors_to_zones_and_rooms_by_id(
+    a_hub: Hub, places: dict[str, int]
+) -> None:
+    sensors = {"lobby-pir": {"zone": "Lobby"}, "meeting-pir": {"room": "Ruang Rapat 1"}}
+    issued = device_admin.register_device(a_hub, bridge(sensors=sensors))
+    assert issued.device.adapter_config == {
+        "base_topic": "zigbee2mqtt",
+        "sensors": {
+            "lobby-pir": {"zone": places["lobby"]},
+            "meeting-pir": {"room": places["room"]},
+        },
+    }
+    # Adding a sensor edits the map: same device, same login.
+    more = {**sensors, "counter-1": {"zone": places["lobby"]}}
+    device_admin.configure_adapter(issued.device, {"base_topic": "zigbee2mqtt", "sensors": more})
+    assert set(issued.device.adapter_config["sensors"]) == {"lobby-pir", "meeting-pir", "counter-1"}
+    assert verify_password(issued.password, issued.device.mqtt_password_hash or "")
+
+
+@pytest.mark.parametrize(
+    ("config", "reason"),
+    [
+        ({"name": "lobby_pir"}, "settings"),  # the old shape: one device per sensor
+        ({"base_topic": "a/b"}, "base_topic"),
+        ({"base_topic": "tele"}, "base_topic"),
+        ({"base_topic": "zigbee2mqtt#"}, "base_topic"),
+        ({"sensors": ["lobby-pir"]}, "sensors"),
+        ({"sensors": {"bridge": {"zone": "Lobby"}}}, "sensor_name"),
+        ({"sensors": {"a/b": {"zone": "Lobby"}}}, "sensor_name"),
+        ({"sensors": {"pir": {}}}, "sensor_place"),
+        ({"sensors": {"pir": {"zone": "Lobby", "room": "Ruang Rapat 1"}}}, "sensor_place"),
+        ({"sensors": {"pir": {"zone": "Dapur"}}}, "sensor_zone"),
+        ({"sensors": {"pir": {"zone": True}}}, "sensor_zone"),
+        ({"sensors": {"pir": {"room": "Lobby"}}}, "sensor_room"),
+        ({"sensors": {"pir": {"room": "Ruang Tanpa Zona"}}}, "sensor_room_zone"),
+    ],
+)
+def test_zigbee2mqtt_settings_are_checked_with_clear_errors(
+    a_hub: Hub, places: dict[str, int], config: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        device_admin.register_device(a_hub, bridge(**config))
+    assert raised.value.details == {"field": "adapter_config", "reason": reason}
+
+
+def test_a_base_topic_belongs_to_one_installation(
+    a_hub: Hub, places: dict[str, int], make_hub: Callable[..., Hub]
+) -> None:
+    first = device_admin.register_device(a_hub, bridge("z2m-1"))
+    with pytest.raises(InvalidInput, match="belongs to device 'z2m-1'"):
+        device_admin.register_device(make_hub(), bridge("z2m-2"))
+    device_admin.register_device(a_hub, bridge("z2m-3", base_topic="z2m-lantai23"))
+    device_admin.configure_adapter(first.device, {"sensors": {}})  # keeps its own: fine
+    with pytest.raises(InvalidInput, match="belongs to device 'z2m-3'"):
+        device_admin.configure_adapter(first.device, {"base_topic": "z2m-lantai23"})
+
+
+def test_a_zigbee2mqtt_installation_gets_its_base_topic_in_the_acl(
+    a_hub: Hub, places: dict[str, int]
+) -> None:
+    device_admin.register_device(a_hub, bridge("z2m-1"))
+    device_admin.register_device(a_hub, bridge("z2m-2", base_topic="z2m-lantai23"))
+    device_admin.register_device(a_hub, reader("lobby-1"))
+    lines = device_admin.acl_file_lines("user ruang-gateway\ntopic readwrite ruang/#\n")
+    assert lines[lines.index("user z2m-1") + 1 :][:1] == ["topic readwrite zigbee2mqtt/#"]
+    assert lines[lines.index("user z2m-2") + 1 :][:1] == ["topic readwrite z2m-lantai23/#"]
+    assert lines[lines.index("user lobby-1") + 1 :][:2] == [
+        f"topic read ruang/v1/{a_hub.slug}/keys",
+        f"topic read ruang/v1/{a_hub.slug}/revocations",
+    ]
+    assert lines[-2:] == ["user ruang-gateway", "topic read z2m-lantai23/#"]
+
+
+def test_cli_adds_and_configures_a_zigbee2mqtt_installation(
+    app: Flask, a_hub: Hub, places: dict[str, int]
+) -> None:
+    runner = app.test_cli_runner()
+    config = json.dumps({"sensors": {"lobby-pir": {"zone": "Lobby"}}})
+    added = runner.invoke(
+        args=[
+            "ruang", "device", "add", "--hub", a_hub.slug, "--id", "z2m-1", "--name", "Z2M",
+            "--kind", "sensor", "--adapter", "zigbee2mqtt", "--adapter-config", config,
+        ]
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    more = json.dumps({"sensors": {"lobby-pir": {"zone": "Lobby"}, "pir-2": {"room": "Lobby"}}})
+    refused = runner.invoke(
+        args=["ruang", "device", "configure", "z2m-1", "--adapter-config", more]
+    )
+    assert refused.exit_code != 0
+    assert "no room 'Lobby'" in refused.output
+    fixed = more.replace('"room": "Lobby"', '"room": "Ruang Rapat 1"')
+    done = runner.invoke(args=["ruang", "device", "configure", "z2m-1", "--adapter-config", fixed])
+    assert done.exit_code == 0, done.output
+    assert f'"pir-2": {{"room": {places["room"]}}}' in done.output

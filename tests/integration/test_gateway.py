@@ -10,6 +10,7 @@ day, all day. Nothing is timed: tests wait for messages and counters with timeou
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
 import queue
@@ -20,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -32,10 +33,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.gateway import handlers
 from app.gateway.bridge import Gateway, GatewayOptions
 from app.models import (
     AccessEvent,
     Adapter,
+    BookingMode,
     Device,
     DeviceKind,
     Door,
@@ -45,6 +48,8 @@ from app.models import (
     Membership,
     PassKey,
     Plan,
+    Resource,
+    ResourceKind,
     Role,
     RoleGrant,
     User,
@@ -63,7 +68,9 @@ WAIT = 15.0  # seconds any single expectation may take before the test fails
 HUB, OTHER_HUB = "gw-hub", "gw-other"
 READER, OTHER_READER, SENSOR = "reader-1", "reader-9", "sensor-1"
 TASMOTA_DEVICE, TASMOTA_TOPIC = "door-tasmota", "tasmota_5AB1C2"
-ZIGBEE_DEVICE, ZIGBEE_NAME = "pir-lobby", "lobby_pir"
+ZIGBEE_DEVICE, ZIGBEE_NAME = "z2m-lobby", "lobby_pir"
+#: A second Zigbee2MQTT installation, under a base topic of its own, with a sensor in a room.
+OTHER_ZIGBEE_DEVICE, OTHER_BASE, ROOM_SENSOR = "z2m-floor2", "z2m-floor2", "meeting-pir"
 DEVICE_PASSWORD = "device-test-secret"
 #: Users the ACL knows nothing of by %u pattern: third-party firmware and a test "firehose".
 TEST_ACL = f"""
@@ -74,10 +81,17 @@ topic read cmnd/{TASMOTA_TOPIC}/#
 user zigbee2mqtt
 topic write zigbee2mqtt/#
 
+user {OTHER_ZIGBEE_DEVICE}
+topic readwrite {OTHER_BASE}/#
+
+user ruang-gateway
+topic read {OTHER_BASE}/#
+
 user firehose
 topic write ruang/#
 topic write tele/#
 topic write zigbee2mqtt/#
+topic write {OTHER_BASE}/#
 """
 
 
@@ -92,6 +106,7 @@ class World:
     other_hub_id: int
     door_id: int
     zone_id: int
+    room_zone_id: int
     member_ids: list[int]
 
     def token(self, member_index: int) -> str:
@@ -109,6 +124,35 @@ class World:
             events = list(db.session.scalars(stmt))
             db.session.expunge_all()
             return events
+
+    def guest_token(self) -> str:
+        """A guest pass for today: not a rotating code, it opens again whenever it is shown."""
+        with self.app.app_context():
+            plan = db.session.scalar(select(Plan).where(Plan.code == "gw-plan"))
+            assert plan is not None
+            plan.guests_per_month = 1000
+            db.session.commit()
+            hub = db.session.get(Hub, self.hub_id)
+            assert hub is not None
+            _, issued = passes.invite_guest(
+                self.keyring, self.member_ids[0], hub.id, hub.today(), "Tamu", "tamu@example.com"
+            )
+            return issued.token
+
+    def backdate_event(self, event_id: str, by: timedelta) -> None:
+        """As if this decision was made `by` ago: a later copy of its message is a replay."""
+        with self.app.app_context():
+            event = db.session.scalar(select(AccessEvent).where(AccessEvent.event_id == event_id))
+            assert event is not None
+            event.decided_at -= by
+            db.session.commit()
+
+    def set_open_seconds(self, seconds: int) -> None:
+        with self.app.app_context():
+            door = db.session.get(Door, self.door_id)
+            assert door is not None
+            door.open_seconds = seconds
+            db.session.commit()
 
     def event_count(self) -> int:
         with self.app.app_context():
@@ -135,6 +179,15 @@ def seed_world(app: Flask, keyring: Keyring, members: int = 40) -> World:
         open_all_day(other)
         floor = Floor(name="Floor 1", hub=hub)
         zone = Zone(name="Lobby", floor=floor)
+        room_zone = Zone(name="Meeting room 1", floor=floor)
+        room = Resource(
+            floor=floor,
+            name="Ruang Rapat 1",
+            kind=ResourceKind.ROOM,
+            booking_mode=BookingMode.TIMED,
+            capacity=6,
+            zone=room_zone,
+        )
         door = Door(hub=hub, name="Entrance", kind=DoorKind.ENTRANCE, zone=zone, open_seconds=5)
         plan = Plan(code="gw-plan", name="Gateway plan", advance_days=14)
         people = [User(email=f"gw{n}@example.com", name=f"Anggota {n}") for n in range(members)]
@@ -154,21 +207,46 @@ def seed_world(app: Flask, keyring: Keyring, members: int = 40) -> World:
                 adapter_config={"topic": TASMOTA_TOPIC, "relay": 1},
                 door=door,
             ),
-            Device(
-                device_id=ZIGBEE_DEVICE,
-                hub=hub,
-                name="Lobby PIR",
-                kind=DeviceKind.SENSOR,
-                adapter=Adapter.ZIGBEE2MQTT,
-                adapter_config={"name": ZIGBEE_NAME},
-                zone=zone,
-            ),
         ]
-        db.session.add_all([hub, other, floor, zone, door, plan, *people, *devices])
+        db.session.add_all([hub, other, floor, zone, room, door, plan, *people, *devices])
+        db.session.flush()
+        db.session.add_all(
+            [
+                Device(
+                    device_id=ZIGBEE_DEVICE,
+                    hub=hub,
+                    name="Zigbee2MQTT",
+                    kind=DeviceKind.SENSOR,
+                    adapter=Adapter.ZIGBEE2MQTT,
+                    adapter_config={
+                        "base_topic": "zigbee2mqtt",
+                        "sensors": {ZIGBEE_NAME: {"zone": zone.id}},
+                    },
+                ),
+                Device(
+                    device_id=OTHER_ZIGBEE_DEVICE,
+                    hub=hub,
+                    name="Zigbee2MQTT, floor 2",
+                    kind=DeviceKind.SENSOR,
+                    adapter=Adapter.ZIGBEE2MQTT,
+                    adapter_config={
+                        "base_topic": OTHER_BASE,
+                        "sensors": {ROOM_SENSOR: {"room": room.id}},
+                    },
+                ),
+            ]
+        )
         db.session.commit()
         generate_key(keyring)
         return World(
-            app, keyring, hub.id, other.id, door.id, zone.id, [person.id for person in people]
+            app,
+            keyring,
+            hub.id,
+            other.id,
+            door.id,
+            zone.id,
+            room_zone.id,
+            [person.id for person in people],
         )
 
 
@@ -188,7 +266,8 @@ def device_broker(workdir: Path) -> Iterator[Broker]:
     with Broker.running(workdir) as broker:
         with (broker.workdir / "acl").open("a") as acl:
             acl.write(TEST_ACL)
-        for user in (READER, OTHER_READER, SENSOR, TASMOTA_TOPIC, "zigbee2mqtt", "firehose"):
+        users = (READER, OTHER_READER, SENSOR, TASMOTA_TOPIC, "zigbee2mqtt", "firehose")
+        for user in (*users, OTHER_ZIGBEE_DEVICE):
             broker.add_user(user, DEVICE_PASSWORD)  # each reloads the ACL too
         yield broker
 
@@ -499,19 +578,195 @@ def test_a_tasmota_gm861_scan_pulses_the_door_relay(world, broker, gateway) -> N
     tasmota.close()
 
 
-def test_zigbee2mqtt_presence_and_availability(world, broker, gateway) -> None:
+def test_a_tasmota_scan_opens_once_across_two_gateways_and_a_replay_opens_nothing(
+    world, broker, gateway
+) -> None:
+    tasmota = DeviceClient(broker, TASMOTA_TOPIC, subscribe=(f"cmnd/{TASMOTA_TOPIC}/#",))
+    sensor_topic, backlog = f"tele/{TASMOTA_TOPIC}/SENSOR", f"cmnd/{TASMOTA_TOPIC}/Backlog"
+    guest = world.guest_token()
+    message = json.dumps({"Time": "2026-11-23T22:10:00", "GM861": {"Code": guest}}).encode()
+    outcomes = ("tasmota_scan", "tasmota_scan_duplicate")
+    before = {name: counted(gateway, name) for name in outcomes}
+    # A second gateway in its own share group gets its own copy of every message.
+    with running_gateway(world, broker, "gw-second", share_group="ruang-second") as second:
+        tasmota.publish(sensor_topic, message)
+        tasmota.publish(sensor_topic, message)  # and the scanner's own QoS 1 retry
+        total = lambda name: counted(gateway, name) - before[name] + counted(second, name)  # noqa: E731
+        wait_for(lambda: total("tasmota_scan") + total("tasmota_scan_duplicate") == 4, "4 copies")
+        assert (total("tasmota_scan"), total("tasmota_scan_duplicate")) == (1, 3)
+    scan_id = handlers.event_id(TASMOTA_DEVICE, f"t{hashlib.sha256(message).hexdigest()[:20]}")
+    [granted] = world.events(event_id=scan_id)
+    assert granted.granted
+    # Captured and sent again five minutes later, by anyone with write access to the topic.
+    world.backdate_event(granted.event_id, timedelta(minutes=5))
+    scans = counted(gateway, "tasmota_scan")
+    tasmota.publish(sensor_topic, message)
+    wait_for(lambda: counted(gateway, "tasmota_scan") > scans, "the replay decided")
+    [copy] = [e for e in world.events(reason="replayed") if e.event_id.startswith(granted.event_id)]
+    assert not copy.granted
+    # A fresh read of the pass (a new Time) opens the door, for 7 s this time so that its pulse
+    # is told apart: every pulse before it (replies go out in order) is the first grant's.
+    fresh = json.dumps({"Time": "2026-11-23T22:10:07", "GM861": {"Code": guest}}).encode()
+    world.set_open_seconds(7)
+    try:
+        tasmota.publish(sensor_topic, fresh)
+        pulses = [tasmota.expect(backlog).payload]
+        while pulses[-1] != b"PulseTime1 70; Power1 ON":
+            pulses.append(tasmota.expect(backlog).payload)
+    finally:
+        world.set_open_seconds(5)
+    assert pulses == [b"PulseTime1 50; Power1 ON", b"PulseTime1 70; Power1 ON"]
+    tasmota.close()
+
+
+def live_zone(world: World, zone_id: int) -> ZoneOccupancy | None:
+    def load() -> ZoneOccupancy | None:
+        live = db.session.get(ZoneOccupancy, zone_id)
+        if live is not None:
+            db.session.expunge(live)
+        return live
+
+    return world.query(load)  # type: ignore[return-value]
+
+
+def handled(gateways: list[Gateway], *names: str) -> int:
+    return sum(counted(gateway, name) for gateway in gateways for name in names)
+
+
+def pir(occupied: bool) -> bytes:
+    return json.dumps({"battery": 91, "linkquality": 120, "occupancy": occupied}).encode()
+
+
+def people(count: int) -> bytes:
+    return json.dumps({"people": count, "status": "idle", "linkquality": 90}).encode()
+
+
+def publish_states(
+    bridge: DeviceClient, gateways: list[Gateway], topic: str, states: list[bytes]
+) -> None:
+    """Publish the states back to back (all within a second) and wait until every gateway
+    has applied every one (each gateway reads Zigbee2MQTT unshared)."""
+    outcomes = ("occupancy", "occupancy_ignored", "occupancy_duplicate")
+    before = handled(gateways, *outcomes)
+    for state in states:
+        bridge.publish(topic, state)
+    wait_for(
+        lambda: handled(gateways, *outcomes) >= before + len(states) * len(gateways),
+        "every state applied by every gateway",
+    )
+
+
+def test_zigbee2mqtt_states_are_applied_in_order_the_same_state_again_included(
+    world, broker, gateway
+) -> None:
     bridge = DeviceClient(broker, "zigbee2mqtt")
-    state = {"battery": 91, "illuminance": 40, "linkquality": 120, "occupancy": True}
-    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}", json.dumps(state).encode())
+    topic = f"zigbee2mqtt/{ZIGBEE_NAME}"
+    publish_states(bridge, [gateway], topic, [pir(True), pir(False), pir(True)])
+    live = live_zone(world, world.zone_id)
+    assert live is not None
+    assert live.present is True  # occupied -> empty -> occupied
+    publish_states(bridge, [gateway], topic, [people(6), people(5), people(6)])
+    live = live_zone(world, world.zone_id)
+    assert live is not None
+    assert live.people == 6  # 6, 5, 6 ends at 6
+    # The same state twice is two reports, both applied (no duplicate without an id).
+    publish_states(bridge, [gateway], topic, [people(4), people(4)])
+    assert live_zone(world, world.zone_id).people == 4  # type: ignore[union-attr]
+    bridge.close()
 
-    def present() -> bool | None:
-        live = world.query(lambda: db.session.get(ZoneOccupancy, world.zone_id))
-        return live is not None and live.present  # type: ignore[attr-defined]
 
-    wait_for(present, "presence in the zone")
-    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}/availability", b'{"state": "online"}')
+def test_two_gateways_on_a_shared_subscription_end_on_the_last_state(
+    world, broker, gateway
+) -> None:
+    bridge = DeviceClient(broker, "zigbee2mqtt")
+    topic = f"zigbee2mqtt/{ZIGBEE_NAME}"
+    with running_gateway(world, broker, "gw-second", poll_seconds=0.2) as second:
+        gateways = [gateway, second]
+        for last in (True, False, True):
+            states = [pir(n % 2 == 0) for n in range(9)] + [pir(not last), pir(last)]
+            publish_states(bridge, gateways, topic, states)
+            live = live_zone(world, world.zone_id)
+            assert live is not None
+            assert live.present is last
+        for last in (6, 5, 6):
+            publish_states(bridge, gateways, topic, [people(n) for n in (7, 6, 5, 6, 5, last)])
+            assert live_zone(world, world.zone_id).people == last  # type: ignore[union-attr]
+    bridge.close()
+
+
+def test_a_reconnecting_gateway_does_not_bring_back_an_older_state(world, broker, gateway) -> None:
+    """A gateway away for a while gets the states it missed when it is back: they must not
+    leave the zone on an older state than the last one sent."""
+    bridge = DeviceClient(broker, "zigbee2mqtt")
+    topic = f"zigbee2mqtt/{ZIGBEE_NAME}"
+    options = GatewayOptions(url=broker.url, client_id="gw-away", poll_seconds=0.2)
+    away = Gateway(world.app, options)
+    away.start()
+    assert away.ready.wait(WAIT)
+    away.stop()  # not the session's end: the broker queues what this client id misses
+    publish_states(bridge, [gateway], topic, [people(n) for n in (3, 8, 2)])
+    before = counted(gateway, "occupancy")
+    back = Gateway(world.app, options)  # the same client id, back
+    back.start()
+    try:
+        assert back.ready.wait(WAIT)
+        wait_for(lambda: counted(back, "occupancy") >= 3, "the missed states")
+        assert counted(gateway, "occupancy") == before
+        assert live_zone(world, world.zone_id).people == 2  # type: ignore[union-attr]
+        publish_states(bridge, [gateway, back], topic, [people(9)])
+        assert live_zone(world, world.zone_id).people == 9  # type: ignore[union-attr]
+    finally:
+        back.stop(end_session=True)
+    bridge.close()
+
+
+def test_one_zigbee2mqtt_login_carries_many_sensors_under_its_own_base_topic(
+    world, broker, gateway
+) -> None:
+    """The second installation logs in once, under its base topic; its sensor is mapped to a
+    room, so the room's zone gets the presence."""
+    bridge = DeviceClient(broker, OTHER_ZIGBEE_DEVICE)
+    wait_for(lambda: f"{OTHER_BASE}/+" in gateway._bridge_filters, "the gateway subscribed")
+    publish_states(bridge, [gateway], f"{OTHER_BASE}/{ROOM_SENSOR}", [pir(True)])
+    live = live_zone(world, world.room_zone_id)
+    assert live is not None
+    assert live.present is True
+    bridge.close()
+
+
+def test_zigbee2mqtt_counters_tell_telemetry_unusable_and_unmapped_apart(
+    world, broker, gateway
+) -> None:
+    bridge = DeviceClient(broker, "zigbee2mqtt")
+    names = ("telemetry", "unusable_payload", "unmapped_sensor", "unregistered", "malformed")
+    before = {name: counted(gateway, name) for name in names}
+    received = counted(gateway, "received")
+    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}", b'{"battery": 80, "linkquality": 99}')
+    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}", b'{"occupancy": "yes"}')
+    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}", b"not json")
+    bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}/availability", b"maybe")
+    bridge.publish("zigbee2mqtt/kitchen-pir", pir(True))  # nobody mapped it
+    wait_for(lambda: counted(gateway, "received") >= received + 5, "the messages")
+    after = {name: counted(gateway, name) - before[name] for name in names}
+    assert after == {
+        "telemetry": 1,
+        "unusable_payload": 3,
+        "unmapped_sensor": 1,
+        "unregistered": 0,
+        "malformed": 0,
+    }
+    bridge.close()
+
+
+def test_zigbee2mqtt_installation_and_sensor_availability(world, broker, gateway) -> None:
+    bridge = DeviceClient(broker, "zigbee2mqtt")
+    bridge.publish("zigbee2mqtt/bridge/state", b'{"state": "online"}')
     wait_for(lambda: world.device(ZIGBEE_DEVICE).online, "online (JSON form)")
+    offline = counted(gateway, "sensor_offline")
     bridge.publish(f"zigbee2mqtt/{ZIGBEE_NAME}/availability", b"offline")
+    wait_for(lambda: counted(gateway, "sensor_offline") > offline, "a sensor offline")
+    assert world.device(ZIGBEE_DEVICE).online  # one sensor gone is not the installation
+    bridge.publish("zigbee2mqtt/bridge/state", b"offline")
     wait_for(lambda: not world.device(ZIGBEE_DEVICE).online, "offline (plain form)")
     bridge.close()
 

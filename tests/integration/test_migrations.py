@@ -7,7 +7,7 @@ tests walk down to base and up again from there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from app import MIGRATIONS_DIR
 from app.extensions import db
-from app.models import Membership, Plan, Role, RoleGrant, User
+from app.models import Floor, Hub, Membership, Plan, Role, RoleGrant, User, Zone
 from tests.conftest import make_test_app
 from tests.databases import BACKENDS, fresh_database
 
@@ -192,3 +192,60 @@ def test_downgrade_keeps_rows_of_tables_it_does_not_change(migrated: Flask) -> N
             for model in (User, Plan, RoleGrant, Membership)
         }
     assert counts == {"users": 1, "plans": 1, "role_grants": 1, "memberships": 1}
+
+
+def test_zigbee2mqtt_devices_per_friendly_name_become_one_installation_per_hub(
+    migrated: Flask,
+) -> None:
+    """0007: each hub's old per-sensor Zigbee2MQTT devices merge into its oldest one, which
+    keeps its login and maps every sensor to the zone it had; a second hub gets a base topic
+    of its own. Downgrading gives each installation its first sensor's name back."""
+    downgrade(revision="0006")
+    devices = db.metadata.tables["devices"]
+    with db.engine.begin() as conn:
+        hub_ids, zone_ids = [], []
+        for slug in ("jfc", "okoce-tebet"):
+            hub_id = conn.execute(
+                insert(Hub).values(slug=slug, name=slug, timezone="Asia/Jakarta").returning(Hub.id)
+            ).scalar_one()
+            floor_id = conn.execute(
+                insert(Floor).values(hub_id=hub_id, name="1", level=1).returning(Floor.id)
+            ).scalar_one()
+            zone_ids.append(
+                conn.execute(
+                    insert(Zone).values(floor_id=floor_id, name="Lobby").returning(Zone.id)
+                ).scalar_one()
+            )
+            hub_ids.append(hub_id)
+        old = [(hub_ids[0], "lobby_pir", zone_ids[0]), (hub_ids[0], "counter", zone_ids[0])]
+        old.append((hub_ids[1], "tebet_pir", zone_ids[1]))
+        for n, (hub_id, name, zone_id) in enumerate(old):
+            conn.execute(
+                insert(devices).values(
+                    device_id=f"z{n}", hub_id=hub_id, name=name, kind="sensor",
+                    adapter="zigbee2mqtt", adapter_config={"name": name}, zone_id=zone_id,
+                    active=True, online=False, created_at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = {
+            row.device_id: row
+            for row in conn.execute(select(devices).order_by(devices.c.device_id))
+        }
+    assert rows["z0"].active
+    assert rows["z0"].adapter_config == {
+        "base_topic": "zigbee2mqtt",
+        "sensors": {"lobby_pir": {"zone": zone_ids[0]}, "counter": {"zone": zone_ids[0]}},
+    }
+    assert not rows["z1"].active  # merged into z0
+    assert rows["z2"].adapter_config == {
+        "base_topic": "zigbee2mqtt-okoce-tebet",
+        "sensors": {"tebet_pir": {"zone": zone_ids[1]}},
+    }
+    downgrade(revision="0006")
+    with db.engine.connect() as conn:
+        configs = dict(conn.execute(select(devices.c.device_id, devices.c.adapter_config)).all())
+    assert configs["z0"] == {"name": "lobby_pir"}
+    assert configs["z2"] == {"name": "tebet_pir"}
+    upgrade()

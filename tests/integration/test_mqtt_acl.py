@@ -6,7 +6,10 @@ own topics, bad logins are refused, and commands are never retained."""
 from __future__ import annotations
 
 import queue
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +20,12 @@ from flask import Flask
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
-from app.models import Adapter, DeviceKind, Hub, Role, User
+from app.models import Adapter, DeviceKind, Floor, Hub, Role, User, Zone
 from app.services.devices import registry as device_admin
 from app.services.devices.commands import MqttCommandPublisher, remote_unlock
 from app.services.devices.registry import DeviceDetails
 from devices import protocol
-from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker
+from tests.broker import GATEWAY_PASSWORD, GATEWAY_USER, Broker, mosquitto_binary
 
 WAIT = 5.0  # seconds to wait for something that should happen
 
@@ -111,6 +114,17 @@ def registry(a_hub: Hub, session: Session) -> Registry:
         adapter_config={"topic": "tasmota_5AB1C2", "relay": 1},
     )
     passwords["scanner-t"] = device_admin.register_device(a_hub, scanner).password
+    floor = Floor(hub=a_hub, name="Lantai 23")
+    session.add_all([floor, Zone(floor=floor, name="Lobby")])
+    session.commit()
+    bridge = DeviceDetails(
+        device_id="z2m-lantai23",
+        name="Zigbee2MQTT",
+        kind=DeviceKind.SENSOR,
+        adapter=Adapter.ZIGBEE2MQTT,
+        adapter_config={"base_topic": "z2m-lantai23", "sensors": {"lobby-pir": {"zone": "Lobby"}}},
+    )
+    passwords["z2m-lantai23"] = device_admin.register_device(a_hub, bridge).password
     retired = device_admin.register_device(
         a_hub, DeviceDetails(device_id="retired", name="Old", kind=DeviceKind.READER)
     )
@@ -206,6 +220,7 @@ def test_an_unlock_is_never_retained_so_a_reconnecting_device_does_not_replay_it
     staff: User = make_member(roles=[(Role.FRONTDESK, registry.hub)])
     publisher = MqttCommandPublisher(broker.url)
     device = device_admin.find_device("reader-a")
+    device.online = True  # as the gateway last heard; its drop below goes unnoticed
 
     # Online: the device gets the unlock, not flagged retained.
     online = connect("reader-a", registry.passwords["reader-a"], client_id="reader-a")
@@ -223,8 +238,57 @@ def test_an_unlock_is_never_retained_so_a_reconnecting_device_does_not_replay_it
     remote_unlock(device, staff, publisher)
     back = connect("reader-a", registry.passwords["reader-a"], client_id="reader-a")
     back.subscribe(topic)
-    fresh = protocol.Command(id="marker", action="unlock").to_json()
+    fresh = protocol.Command(id="marker", action="unlock", exp=time.time() + 10).to_json()
     connect(GATEWAY_USER, GATEWAY_PASSWORD).publish(topic, fresh)
     assert back.expect(topic).payload == fresh  # the marker, not the old unlock
     assert back.inbox.empty()
     assert slug
+
+
+def test_a_zigbee2mqtt_installation_reaches_its_base_topic_only(
+    connect, registry: Registry
+) -> None:
+    gateway = connect(GATEWAY_USER, GATEWAY_PASSWORD)
+    gateway.subscribe("z2m-lantai23/+", "zigbee2mqtt/+", "tele/+/SENSOR")
+    bridge = connect("z2m-lantai23", registry.passwords["z2m-lantai23"])
+    bridge.publish("zigbee2mqtt/lobby-pir", b'{"occupancy":true}')  # another base topic
+    bridge.publish("tele/tasmota_5AB1C2/SENSOR", b'{"GM861":{"Code":"forged"}}')
+    bridge.publish(protocol.occupancy_topic(registry.hub.slug, "z2m-lantai23"), b"{}")
+    # Any sensor under its own base topic, mapped or not: no new login for a new sensor.
+    bridge.publish("z2m-lantai23/new-sensor", b'{"occupancy":false}')
+    bridge.publish("z2m-lantai23/lobby-pir", b'{"occupancy":true}')
+    assert gateway.expect("z2m-lantai23/new-sensor").payload == b'{"occupancy":false}'
+    assert gateway.expect("z2m-lantai23/lobby-pir").payload == b'{"occupancy":true}'
+    assert gateway.inbox.empty()
+
+
+@pytest.mark.skipif(mosquitto_binary() is None, reason="needs mosquitto")
+def test_mosquitto_starts_without_warnings_on_the_generated_acl(broker: Broker) -> None:
+    """`mosquitto -v` on the registry's ACL: no warning (a pattern without %u or %c warns)."""
+    broker.stop()
+    binary = mosquitto_binary()
+    assert binary is not None
+    command = [binary, "-c", str(broker.workdir / "mosquitto.conf"), "-v"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        broker.process = None
+        wait_until_listening(broker)  # listening: the ACL and the password file are read by now
+    finally:
+        process.terminate()  # mosquitto flushes its log as it stops
+        output, _ = process.communicate(timeout=10)
+    log = output.decode(errors="replace").splitlines()
+    assert any(" running" in line for line in log), "\n".join(log)
+    # Running the tests as root is this machine's business, not the configuration's.
+    warnings = [line for line in log if "Warning" in line and "run as root" not in line]
+    assert warnings == [], "\n".join(log)
+
+
+def wait_until_listening(broker: Broker) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((broker.host, broker.port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("mosquitto did not start")

@@ -61,8 +61,6 @@ def make_sensor(session):
             hub_id=hub.id,
             name=fields.pop("name", f"Sensor {n}"),
             kind=DeviceKind.SENSOR,
-            adapter=Adapter.ZIGBEE2MQTT,
-            adapter_config={"name": f"pir_{n}"},
             zone_id=zone.id if zone is not None else None,
             online=online,
             **fields,
@@ -114,6 +112,27 @@ def test_the_same_message_id_from_another_device_is_another_report(
     assert record_occupancy(counter, "m1", None, 4, T0)
     assert record_occupancy(other, "m1", None, 6, T0)
     assert sample(session, zone.id, T0).reports == 2
+
+
+def test_states_are_applied_in_order_the_same_state_again_is_a_new_report(
+    clock, session, zone, counter
+) -> None:
+    """Occupied, empty, occupied within a second ends occupied; a counter reading 6, 5, 6 ends
+    at 6: with ids of their own (native) and without (Zigbee2MQTT), nothing here is a duplicate."""
+    clock(T0 + timedelta(minutes=1))
+    for message_id in ("a", "b", "c"):  # native ids: each report its own
+        at = T0 + timedelta(milliseconds=300 * "abc".index(message_id))
+        assert record_occupancy(counter, message_id, message_id != "b", None, at)
+    session.expire_all()
+    assert session.get(ZoneOccupancy, zone.id).present is True
+    for count in (6, 5, 6):  # no ids, one arrival time (equal times apply in order)
+        assert record_occupancy(counter, None, None, count, T0 + timedelta(seconds=1))
+    session.expire_all()
+    assert session.get(ZoneOccupancy, zone.id).people == 6
+    # The same state again, later, is another report: it counts in the bucket.
+    assert record_occupancy(counter, None, None, 6, T0 + timedelta(seconds=2))
+    assert sample(session, zone.id, T0).reports == 7
+    assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == 3
 
 
 def test_five_minute_buckets_keep_the_most_people_and_any_presence(
@@ -277,6 +296,32 @@ def test_an_empty_booked_room_is_released_after_the_setting(
     assert (entry.target_id, entry.hub_id, entry.actor_id) == (room_booking.id, a_hub.id, None)
     assert entry.after["status"] == "no_show"
     assert release_empty_rooms() == []  # once
+
+
+def test_a_room_watched_by_a_zigbee2mqtt_installations_sensor_is_judged_too(
+    clock, session, a_hub, make_zone, make_resource, a_member
+) -> None:
+    """The installation's map, not a device per sensor, says which rooms are watched; its
+    online state says whether anyone can know."""
+    a_hub.room_release_minutes = 15
+    meeting = make_zone(a_hub, name="Ruang Rapat")
+    room = make_resource(a_hub, ResourceKind.ROOM, name="Monas", zone_id=meeting.id)
+    bridge = Device(
+        device_id="z2m-1", hub_id=a_hub.id, name="Zigbee2MQTT", kind=DeviceKind.SENSOR,
+        adapter=Adapter.ZIGBEE2MQTT, online=False,
+        adapter_config={"base_topic": "zigbee2mqtt", "sensors": {"monas-pir": {"room": room.id}}},
+    )  # fmt: skip
+    session.add(bridge)
+    session.commit()
+    booking = bookings.book(
+        a_member.id, room.id, hub_time(a_hub, MONDAY, 9), hub_time(a_hub, MONDAY, 10)
+    )
+    clock(MONDAY, time(9, 20), a_hub)
+    assert release_empty_rooms() == []  # the installation is offline: nobody knows
+    bridge.online = True
+    session.commit()
+    assert hub_occupancy(a_hub.id).zones[-1].sensors_online == 1
+    assert release_empty_rooms() == [booking.id]
 
 
 def test_presence_since_the_start_keeps_the_room(

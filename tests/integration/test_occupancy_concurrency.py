@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,3 +94,46 @@ def test_different_messages_into_a_new_bucket_all_count(world) -> None:
         assert sum(s.reports for s in samples) - before == THREADS
         assert max(s.max_people or 0 for s in samples) == THREADS
         assert db.session.get(ZoneOccupancy, zone_id) is not None
+
+
+def test_states_committed_out_of_order_leave_the_latest(world) -> None:
+    """Gateways of a shared subscription commit a sensor's states in any order; whatever the
+    order, the zone ends on the state that happened last (the row lock and the time guard)."""
+    app, _ = world
+    with app.app_context():
+        lobby = db.session.get(Zone, world[1])
+        assert lobby is not None
+        zone = Zone(floor_id=lobby.floor_id, name="Ordered")
+        db.session.add(zone)
+        db.session.flush()
+        db.session.add(
+            Device(
+                device_id="ordered", hub_id=lobby.floor.hub_id, name="ordered",
+                kind=DeviceKind.SENSOR, zone_id=zone.id,
+            )
+        )  # fmt: skip
+        db.session.commit()
+        zone_id = zone.id
+    start = datetime.now(UTC) - timedelta(seconds=5)
+    for round_, backwards in enumerate((False, True)):
+        states = [
+            (n, start + timedelta(seconds=round_, milliseconds=100 * n)) for n in range(THREADS)
+        ]
+        barrier = threading.Barrier(THREADS, timeout=60)
+
+        def one(state: tuple[int, datetime], barrier: threading.Barrier = barrier) -> bool:
+            count, at = state
+            with app.app_context():
+                device = db.session.scalar(select(Device).where(Device.device_id == "ordered"))
+                assert device is not None
+                db.session.rollback()
+                barrier.wait()
+                return record_occupancy(device, None, None, count, at)
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            ordered = states[::-1] if backwards else states
+            assert list(pool.map(one, ordered)) == [True] * THREADS
+        with app.app_context():
+            live = db.session.get(ZoneOccupancy, zone_id)
+            assert live is not None
+            assert (live.people, live.updated_at) == (THREADS - 1, states[-1][1])

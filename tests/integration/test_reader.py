@@ -350,6 +350,24 @@ def test_malformed_retained_keys_do_not_crash_the_reader(mqtt_broker, make_door)
         server.close()
 
 
+def test_a_remote_unlock_that_arrives_after_its_expiry_opens_nothing(mqtt_broker, make_door):
+    door = make_door(mqtt_broker)
+    server = Server(mqtt_broker, grant)
+    device, hub = door.config.device, door.config.hub
+    try:
+        with door.reader():
+            wait_for(lambda: any(d == device for d, _s in server.statuses))
+            topic = protocol.command_topic(hub, device)
+            late = protocol.Command("unlock-late", "unlock", time.time() - 1, 7)  # held up
+            server.publish(topic, late.to_json(), retain=False)
+            timely = protocol.Command("unlock-now", "unlock", time.time() + 10, 2)
+            server.publish(topic, timely.to_json(), retain=False)
+            wait_for(lambda: door.relay.openings)
+            assert door.relay.openings == [2]  # in order: the late one was ignored, not queued
+    finally:
+        server.close()
+
+
 def test_status_online_with_heartbeat_then_offline_and_a_remote_unlock(mqtt_broker, make_door):
     door = make_door(mqtt_broker)
     server = Server(mqtt_broker, grant)
@@ -358,10 +376,10 @@ def test_status_online_with_heartbeat_then_offline_and_a_remote_unlock(mqtt_brok
         with door.reader():
             wait_for(lambda: len([s for d, s in server.statuses if d == device]) >= 2)
             assert all(s.state == "online" and s.fw for d, s in server.statuses if d == device)
-            command = protocol.Command("unlock-1", "unlock", 7)
+            command = protocol.Command("unlock-1", "unlock", time.time() + 10, 7)
             server.publish(protocol.command_topic(hub, device), command.to_json(), retain=False)
             server.publish(protocol.command_topic(hub, device), command.to_json(), retain=False)
-            another = protocol.Command("unlock-2", "unlock", 2)
+            another = protocol.Command("unlock-2", "unlock", time.time() + 10, 2)
             server.publish(protocol.command_topic(hub, device), another.to_json(), retain=False)
             wait_for(lambda: door.relay.openings == [7, 2])  # the duplicate opened nothing
         wait_for(lambda: server.statuses[-1][1].state == "offline")

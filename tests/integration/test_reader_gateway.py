@@ -35,6 +35,7 @@ from app.models import (
     Role,
     RoleGrant,
     User,
+    UserStatus,
     Zone,
     ZoneOccupancy,
 )
@@ -134,7 +135,7 @@ class Door:
     relay: RecordingRelay
 
     @contextmanager
-    def reader(self, connect: bool = True) -> Iterator[Reader]:
+    def reader(self, connect: bool = True, decision_timeout: float = 5.0) -> Iterator[Reader]:
         address = BrokerAddress.parse(f"mqtt://{self.broker.host}:{self.broker.port}")
         config = ReaderConfig(
             broker=address.with_login(DEVICE, PASSWORD),
@@ -142,7 +143,8 @@ class Door:
             hub=HUB,
             hub_id=self.world.hub_id,
             outbox=self.state / "outbox.sqlite",
-            decision_timeout=5.0,  # a cold first decision on a shared CI machine may be slow
+            # 5 s by default: a cold first decision on a shared CI machine may be slow
+            decision_timeout=decision_timeout,
             ack_timeout=1.0,  # an upload no gateway heard goes again soon (1, 2, 4... s)
         )
         reader = Reader(config, self.relay)
@@ -332,3 +334,48 @@ def test_flask_ruang_simulate_opens_doors_and_moves_occupancy(world, tmp_path):
     assert live, "a sensor report reached the zone's live occupancy"
     granted = [e for e in world.events("gateway") if e.granted]
     assert granted
+
+
+# Last in the module: the offline event it leaves is not one the tests above expect.
+@contextmanager
+def decisions_held_up(world: World) -> Iterator[None]:
+    """Hold the access events table: the gateway's decisions wait to be stored (a slow server,
+    as far as a reader can tell) until the block ends."""
+    with world.app.app_context(), db.engine.connect() as connection:
+        held = connection.begin()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("LOCK TABLE access_events IN SHARE ROW EXCLUSIVE MODE")
+        else:  # any write takes SQLite's one write lock; the gateway's insert queues behind it
+            connection.exec_driver_sql("UPDATE access_events SET reason = reason WHERE 1 = 0")
+        try:
+            yield
+        finally:
+            held.rollback()
+
+
+def suspended_members_token(world: World) -> str:
+    """A genuine, unrevoked code the server refuses (member_suspended) and a reader grants."""
+    with world.app.app_context():
+        person = User(email="suspended@example.com", name="Ditangguhkan")
+        person.roles = [RoleGrant(role=Role.MEMBER, hub=None)]
+        person.status = UserStatus.SUSPENDED
+        db.session.add(person)
+        db.session.commit()
+        return passes.rotating_token(world.keyring, person.id).token
+
+
+def test_a_reader_that_gave_up_waiting_is_the_record_over_the_late_gateway(world, tmp_path):
+    token = suspended_members_token(world)
+    with door_broker(tmp_path / "broker") as broker, running_gateway(world, broker):
+        door = Door(world, broker, tmp_path / "state", RecordingRelay())
+        with door.reader(decision_timeout=0.3) as reader:
+            wait_for(lambda: reader.cache.keys, 15)
+            with decisions_held_up(world):
+                outcome = reader.present(token)  # no answer within 300 ms: it decides alone
+            wait_for(lambda: reader.uploaded == 1, 30)  # after the gateway's late refusal
+    assert (outcome.grant, outcome.offline) == (True, True)
+    assert door.relay.openings == [5]
+    [event] = [e for e in world.events("offline") if e.event_id == f"{DEVICE}:{outcome.event_id}"]
+    assert (event.granted, event.reason) == (True, "granted")  # what the door did
+    assert event.server_reason == "member_suspended"  # beside it, for staff
+    assert not [e for e in world.events("gateway") if e.event_id == event.event_id]

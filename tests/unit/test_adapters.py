@@ -73,6 +73,43 @@ def test_open_door_refuses_bad_settings(topic: str, relay: int, seconds: int) ->
 
 
 @pytest.mark.parametrize(
+    ("payload", "reading"),
+    [
+        (b'{"battery":97,"linkquality":80,"voltage":3000}', "telemetry"),
+        (b'{"state":"ON","power":12.5}', "telemetry"),
+        (b"{}", "telemetry"),
+        (b'{"occupancy":"yes"}', "unusable"),
+        (b'{"people":"7"}', "unusable"),
+        (b'{"people":2.5}', "unusable"),
+        (b'{"presence":null}', "unusable"),
+        (b"online", "unusable"),
+        (b"null", "unusable"),
+        (b"[1, 2]", "unusable"),
+        (b"\x00", "unusable"),
+        (b'{"occupancy":true,"people":"x"}', (True, None)),  # what can be read, is
+    ],
+)
+def test_telemetry_is_told_from_unusable_payloads(payload: bytes, reading: object) -> None:
+    assert zigbee2mqtt.read_state(payload) == reading
+
+
+@pytest.mark.parametrize(
+    ("topic", "routed"),
+    [
+        ("zigbee2mqtt/lobby-pir", True),
+        ("z2m-lantai23/lobby-pir/availability", True),
+        ("zigbee2mqtt/bridge/state", True),
+        ("zigbee2mqtt/lobby-pir/set", False),
+        ("zigbee2mqtt/bridge/logging", False),
+        ("zigbee2mqtt//availability", False),
+        ("zigbee2mqtt", False),
+    ],
+)
+def test_zigbee2mqtt_topic_shapes(topic: str, routed: bool) -> None:
+    assert zigbee2mqtt.is_bridge_topic(topic.split("/")) is routed
+
+
+@pytest.mark.parametrize(
     ("payload", "online"),
     [(b"Online", True), (b"Offline", False), (b"online\n", True), (b"Restarting", None)],
 )
@@ -117,7 +154,7 @@ PEOPLE_COUNTER = {"people": 7, "status": "in", "linkquality": 90, "battery": 88}
     ],
 )
 def test_occupancy_from_state(state: dict[str, object], expected: tuple[object, object]) -> None:
-    assert zigbee2mqtt.occupancy_from_state(json.dumps(state).encode()) == expected
+    assert zigbee2mqtt.read_state(json.dumps(state).encode()) == expected
 
 
 @pytest.mark.parametrize(
@@ -136,7 +173,7 @@ def test_occupancy_from_state(state: dict[str, object], expected: tuple[object, 
     ],
 )
 def test_no_occupancy_in_other_messages(payload: bytes) -> None:
-    assert zigbee2mqtt.occupancy_from_state(payload) is None
+    assert zigbee2mqtt.read_state(payload) in ("telemetry", "unusable")
 
 
 @pytest.mark.parametrize(
@@ -184,8 +221,8 @@ def test_arbitrary_bytes_never_raise(payload: bytes) -> None:
     assert code is None or (isinstance(code, str) and code)
     assert tasmota.online_from_lwt(payload) in (True, False, None)
     assert zigbee2mqtt.online_from_availability(payload) in (True, False, None)
-    result = zigbee2mqtt.occupancy_from_state(payload)
-    if result is not None:
+    result = zigbee2mqtt.read_state(payload)
+    if not isinstance(result, str):
         present, count = result
         assert present in (True, False, None)
         assert count is None or 0 <= count <= zigbee2mqtt.MAX_PEOPLE

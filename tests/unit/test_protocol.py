@@ -31,7 +31,7 @@ MESSAGES = [
         id="r1:43", token="ABC", at=1_795_000_001, dir="out", grant=False, reason="expired"
     ),
     EventAck(id="r1:43", stored=True),
-    protocol.Command(id="c1", action="unlock", open=5),
+    protocol.Command(id="c1", action="unlock", exp=1_795_000_010, open=5),
     Status(state="online", fw="1.2.0", at=1_795_000_000),
     Occupancy(id="s1:7", zone="Area Kerja", at=1_795_000_000, count=12),
     KeySet(keys={"0": "q83vEjRWeJA="}),

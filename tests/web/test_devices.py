@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from app.models import AuditEntry, Device, DeviceKind, Role
 from app.services.devices import registry as device_admin
-from app.services.devices.commands import MqttCommandPublisher, NoBroker
+from app.services.devices.commands import UNLOCK_EXPIRES_SECONDS, MqttCommandPublisher, NoBroker
 from app.services.devices.registry import DeviceDetails
 from config.mosquitto.passwords import verify_password
 from devices import protocol
@@ -119,6 +120,20 @@ def test_the_add_form_explains_what_is_wrong(client, login, hub_admin, a_hub, lo
     assert "do not fit the adapter" in bad.text
 
 
+def test_zigbee2mqtt_settings_errors_say_what_is_wrong(client, login, hub_admin, a_hub) -> None:
+    browser = login(hub_admin)
+    data = {"device_id": "z2m-1", "name": "Z2M", "kind": "sensor", "adapter": "zigbee2mqtt"}
+    old = browser.post(
+        f"/devices/{a_hub.slug}/", data={**data, "adapter_config": '{"name": "lobby_pir"}'}
+    )
+    assert old.status_code == 422
+    assert "takes only" in old.text
+    unknown = '{"sensors": {"lobby-pir": {"zone": "Dapur"}}}'
+    answer = browser.post(f"/devices/{a_hub.slug}/", data={**data, "adapter_config": unknown})
+    assert answer.status_code == 422
+    assert "mapped to a zone this hub does not have" in answer.text
+
+
 def test_front_desk_staff_cannot_add_or_deactivate(client, login, staff, a_hub, lobby) -> None:
     browser = login(staff)
     data = {"device_id": "x-1", "name": "X", "kind": "reader", "adapter": "native"}
@@ -160,13 +175,14 @@ def test_remote_unlock_publishes_a_command_and_is_audited(
     try:
         assert subscribed.wait(5)
         answer = login(staff).post(f"/devices/{a_hub.slug}/lobby-1/unlock", follow_redirects=True)
-        assert "Unlock sent to Lobby reader" in answer.text
+        assert "Unlock sent to Lobby reader. If the reader gets it within 10 seconds" in answer.text
         message = inbox.get(timeout=5)
     finally:
         listener.disconnect()
         listener.loop_stop()
     command = protocol.Command.from_json(message.payload)
     assert command.action == "unlock"
+    assert time.time() < command.exp <= time.time() + UNLOCK_EXPIRES_SECONDS  # the reader's cue
     assert not message.retain
     assert message.qos == 1
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "remote_unlock"))
@@ -184,4 +200,16 @@ def test_an_unreachable_broker_leaves_the_door_closed(
     publisher(MqttCommandPublisher(f"mqtt://u:p@127.0.0.1:{free_port()}", timeout=2))
     answer = login(staff).post(f"/devices/{a_hub.slug}/lobby-1/unlock", follow_redirects=True)
     assert "the door stays closed" in answer.text
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "remote_unlock")) is None
+
+
+def test_an_offline_reader_is_not_sent_an_unlock_and_the_page_says_so(
+    client, login, staff, a_hub, lobby, publisher, mqtt_broker: Broker, session
+) -> None:
+    publisher(MqttCommandPublisher(mqtt_broker.url))
+    lobby.online = False  # its last will, or silence
+    session.commit()
+    answer = login(staff).post(f"/devices/{a_hub.slug}/lobby-1/unlock", follow_redirects=True)
+    assert "Lobby reader is offline: the door cannot be opened from here." in answer.text
+    assert "Unlock sent" not in answer.text
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "remote_unlock")) is None

@@ -172,6 +172,28 @@ def test_check_in_and_out_by_hand(clock, desk_client, staff, a_member, a_hub, a_
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "check_out"))
 
 
+def test_check_in_button_only_while_the_booking_rule_allows_it(
+    clock, desk_client, a_member, a_hub, a_room
+) -> None:
+    booking = bookings.book(
+        a_member.id, a_room.id, hub_time(a_hub, MONDAY, 15), hub_time(a_hub, MONDAY, 16)
+    )
+    check_in_url = hub_url(a_hub, f"bookings/{booking.id}/check-in")
+    clock(hub_time(a_hub, MONDAY, 13, 59))  # a minute before check-in opens
+    page = desk_client.get(hub_url(a_hub)).text
+    assert check_in_url not in page
+    assert "Check-in opens at 14:00 WIB" in page
+    assert "Check-in opens" in desk_client.get(hub_url(a_hub) + "?q=siti").text  # search too
+    clock(hub_time(a_hub, MONDAY, 14))  # bookings.CHECK_IN_EARLY before the start
+    page = desk_client.get(hub_url(a_hub)).text
+    assert f'action="{check_in_url}"' in page
+    assert "Check-in opens" not in page
+    clock(hub_time(a_hub, MONDAY, 16))  # over: nothing to check in any more
+    page = desk_client.get(hub_url(a_hub)).text
+    assert check_in_url not in page
+    assert "Check-in opens" not in page
+
+
 def test_check_out_keeps_the_search(clock, desk_client, a_member, a_hub, a_desk) -> None:
     booking = bookings.book_whole_day(a_member.id, a_desk.id, MONDAY)
     response = desk_client.post(

@@ -12,9 +12,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AccessEvent, BookingStatus, Role, UserStatus
+from app.models import AccessEvent, BookingStatus, Direction, Role, UserStatus
 from app.services.access import passes
-from app.services.access.decision import AccessRequest, Reason, decide_access
+from app.services.access.decision import (
+    AccessRequest,
+    OfflineDecision,
+    Reason,
+    decide_access,
+    record_offline_event,
+)
 from app.services.access.keys import Keyring, generate_key
 from app.services.booking import bookings
 from app.web.messages import ACCESS_REASONS
@@ -359,3 +365,27 @@ def test_events_only_of_this_hub(desk_client, keyring, at_nine, a_hub, make_hub,
     page = desk_client.get(f"/frontdesk/{a_hub.slug}/events?day=2026-11-23")
     assert event_rows(page.text) == []
     assert "No access events match." in page.text
+
+
+def test_events_say_where_a_decision_was_made_and_what_the_server_would_say(
+    desk_client, keyring, at_nine, a_hub, siti
+) -> None:
+    scan(desk_client, a_hub, code_of(siti, keyring))  # online, at the desk
+    record_offline_event(  # a reader let in what the server refuses (a stale cache, say)
+        OfflineDecision(
+            token="NOT-A-RUANG-PASS", hub_id=a_hub.id, door_id=None, direction=Direction.IN,
+            event_id="reader-1:77", granted=True, reason="granted", at=at_nine,
+        )
+    )  # fmt: skip
+    url = f"/frontdesk/{a_hub.slug}/events?day=2026-11-23"
+    everything = desk_client.get(url).text
+    assert event_rows(everything) == ["granted", "granted"]
+    at_door = desk_client.get(url + "&decided=door").text
+    assert event_rows(at_door) == ["granted"]
+    assert "At the door (offline)" in at_door
+    refusal = ACCESS_REASONS["bad_format"]()
+    assert f"The server would refuse: {refusal}" in at_door
+    online = desk_client.get(url + "&decided=online").text
+    assert event_rows(online) == ["granted"]
+    assert "Siti Rahma" in online
+    assert "The server would" not in online

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlparse
 
 import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
+from app.models import Booking, BookingStatus, ResourceKind, User, WaitlistEntry, WaitlistStatus
 from app.services.booking import bookings
 from tests.conftest import MONDAY, SATURDAY, TUESDAY, hub_time
 
@@ -52,6 +53,16 @@ def test_member_pages_need_a_login(client, path) -> None:
     response = client.get(path)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_public_home_hub_cards_lead_to_the_hub(client, login, siti, a_hub) -> None:
+    floor_url = f"/m/{a_hub.slug}/"
+    assert f'<a href="{floor_url}"><strong>{a_hub.name}</strong>' in client.get("/").text
+    to_login = client.get(floor_url)  # a visitor logs in first, then lands on the hub
+    assert to_login.status_code == 302
+    assert "next=" in to_login.headers["Location"]
+    login(siti)
+    assert client.get(floor_url).status_code == 200
 
 
 def test_unknown_hub_and_floor_are_404(client, login, siti, a_hub, make_hub, make_resource):
@@ -112,6 +123,25 @@ def test_floor_plan_draws_every_state_with_a_legend(
     monday = client.get(f"/m/{a_hub.slug}/?day={MONDAY}").text
     assert 'class="res taken"' in monday
     assert f'action="/m/{a_hub.slug}/waitlist"' in monday
+
+
+def test_list_under_the_plan_is_folded_and_one_line_per_resource(
+    clock, client, login, siti, a_hub, a_desk, a_room, make_resource
+) -> None:
+    for n in range(2, 30):
+        make_resource(a_hub, name=f"A{n:02}")
+    login(siti)
+    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
+    folded = page[page.index('<details class="res-details"') : page.index("</details>")]
+    assert "(30)" in folded
+    assert folded.count('class="res-item ') == 30
+    # One line each: no room timeline (the room's own page has it), one action per line.
+    assert 'class="timeline' not in folded
+    assert folded.count('class="res-meta"') == 30
+    assert "Meeting room · 18 free slots" in folded
+    assert folded.count("<form ") == 29
+    # The waitlist hint is written once per taken desk only, for the sheet to show.
+    assert "If a seat frees up" not in folded
 
 
 def test_plan_is_wide_enough_for_fingers(clock, client, login, siti, a_hub, make_resource):
@@ -336,12 +366,67 @@ def test_cancel_after_the_cutoff_says_why(clock, client, login, siti, a_hub, a_d
     assert booking.status is BookingStatus.CONFIRMED
 
 
+def test_cancelling_asks_for_confirmation_first(clock, client, login, siti, a_hub, a_desk):
+    booking = bookings.book_whole_day(siti.id, a_desk.id, TUESDAY)
+    login(siti)
+    confirm_url = f"/m/bookings/{booking.id}/cancel"
+    # Neither the booking's page nor My bookings cancels in one tap: both link to the question.
+    for page in (client.get(f"/m/bookings/{booking.id}").text, client.get("/m/bookings").text):
+        assert f'href="{confirm_url}"' in page
+        assert f'action="{confirm_url}"' not in page
+    question = client.get(confirm_url)
+    assert question.status_code == 200
+    assert "Cancel A01?" in question.text
+    assert weekday(question.text, TUESDAY) in question.text
+    assert f'<form method="post" action="{confirm_url}"' in question.text
+    assert f'href="/m/bookings/{booking.id}">Keep my booking' in question.text
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED  # asking changes nothing
+    response = client.post(confirm_url, follow_redirects=True)
+    assert "Cancelled: A01." in flashes(response)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED
+    # Once cancelled (or past the cut-off) there is nothing to confirm: back to the booking.
+    again = client.get(confirm_url)
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/m/bookings/{booking.id}")
+
+
+def test_booking_page_links_to_its_pass_while_it_has_one(
+    clock, client, login, siti, a_hub, a_desk
+) -> None:
+    booking = bookings.book_whole_day(siti.id, a_desk.id, TUESDAY)
+    login(siti)
+    pass_link = f'href="/pass/booking/{booking.id}"'
+    assert pass_link in client.get(f"/m/bookings/{booking.id}").text
+    bookings.cancel_booking(booking.id, member_id=siti.id)
+    assert pass_link not in client.get(f"/m/bookings/{booking.id}").text
+
+
+def test_booking_page_says_when_check_in_opens(clock, client, login, siti, make_hub, make_resource):
+    jayapura = make_hub(name="Jayapura", timezone="Asia/Jayapura")
+    room = make_resource(jayapura, ResourceKind.ROOM, name="Papeda", min_minutes=30)
+    clock(MONDAY, time(9), jayapura)
+    booking = bookings.book(
+        siti.id, room.id, hub_time(jayapura, MONDAY, 15), hub_time(jayapura, MONDAY, 16)
+    )
+    login(siti)
+    page = client.get(f"/m/bookings/{booking.id}").text
+    assert "Check-in opens at 14:00 WIT" in page
+    assert "Check-in is open" not in page
+    clock(hub_time(jayapura, MONDAY, 14))  # the booking service's rule: an hour before
+    page = client.get(f"/m/bookings/{booking.id}").text
+    assert "Check-in is open" in page
+    assert "Check-in opens" not in page
+
+
 def test_someone_elses_booking_is_404_and_stays(
     clock, client, login, siti, other, a_hub, a_desk
 ) -> None:
     theirs = bookings.book_whole_day(other.id, a_desk.id, TUESDAY)
     login(siti)
     assert client.get(f"/m/bookings/{theirs.id}").status_code == 404
+    assert client.get(f"/m/bookings/{theirs.id}/cancel").status_code == 404
     assert client.post(f"/m/bookings/{theirs.id}/cancel").status_code == 404
     assert client.get("/m/bookings/999999").status_code == 404
     db.session.refresh(theirs)
@@ -397,6 +482,38 @@ def test_pending_membership_awaits_approval(clock, client, login, make_plan, mak
     page = client.get("/m/membership").text
     assert "Awaiting approval" in page
     assert "no membership in force" in page
+
+
+def test_signup_in_wit_before_utc_midnight_starts_on_the_hubs_today(
+    clock, client, outbox, login, make_hub, make_plan
+) -> None:
+    from tests.web.test_auth import SIGNUP
+
+    jayapura = make_hub(name="Jayapura", timezone="Asia/Jayapura")
+    plan = make_plan(name="UMKM Papua", subsidised=True, all_hubs=False, hubs=[jayapura])
+    clock(datetime(2026, 11, 23, 22, 0, tzinfo=UTC))  # Tue 24 Nov 07:00 WIT, Mon 23 Nov in UTC
+    client.post("/signup", data={**SIGNUP, "plan_id": str(plan.id)})
+    client.get(urlparse(outbox.last_link(SIGNUP["email"])).path)
+    (member,) = db.session.scalars(select(User).where(User.email == SIGNUP["email"]))
+    assert member.memberships[0].starts_on == TUESDAY
+    login(member)
+    page = client.get("/m/membership").text
+    assert f"From {format_date(TUESDAY, 'medium', locale='en')}" in page
+    assert format_date(MONDAY, "medium", locale="en") not in page
+
+
+def test_membership_today_is_the_plans_hubs_today(
+    clock, client, login, make_hub, make_plan, make_member
+) -> None:
+    jayapura = make_hub(name="Jayapura", timezone="Asia/Jayapura")
+    plan = make_plan(name="Papua Bulanan", all_hubs=False, hubs=[jayapura])
+    member = make_member(plan=plan, starts_on=TUESDAY, locale="en")
+    clock(datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # Tue 00:30 WIT, Mon 22:30 WIB
+    login(member)
+    page = client.get("/m/membership").text
+    assert "no membership in force" not in page
+    assert "Papua Bulanan" in page
+    assert "This month (WIT)" in page
 
 
 def test_usage_counts_no_shows_not_cancellations(

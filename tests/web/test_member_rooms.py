@@ -50,7 +50,7 @@ def test_room_day_shows_a_timeline_of_slots(clock, client, login, siti, other, a
     assert '<option value="10:00">10:00 (taken)</option>' in page
 
 
-def test_floor_plan_lists_each_rooms_timeline(clock, client, login, siti, a_hub, a_room):
+def test_floor_plan_lists_each_rooms_free_slots(clock, client, login, siti, a_hub, a_room):
     login(siti)
     page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
     assert "18 free slots" in page

@@ -1,8 +1,10 @@
 """The access decision: one function, called by the MQTT gateway and the front desk alike.
 
 Checks run in order and the first failure is the reason. Every decision is stored as an access
-event (idempotent by event id: a QoS 1 duplicate returns the stored decision, never a second
-event). A member's first grant of the day at a hub checks in that day's booking.
+event, once per event id: a copy of a message within REDELIVERY_WINDOW of its decision (a QoS 1
+redelivery, a second gateway) is answered from the stored decision; a later copy is a replay,
+stored as a refusal of its own (see `is_redelivery`). A member's first grant of the day at a hub
+checks in that day's booking.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -79,6 +81,9 @@ class Reason:
 
 
 ROTATING = (passcode.PassKind.MEMBER, passcode.PassKind.STAFF)
+#: How long after a decision a message with its id is still the same delivery: QoS 1 redelivers
+#: within seconds. Any later copy was captured and sent again, and opens nothing.
+REDELIVERY_WINDOW = timedelta(seconds=10)
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +159,30 @@ def decide_access(
     (holder, replay, membership, today's booking) and the event insert, plus a booking update on
     the first grant of the day. A repeated event id (a QoS 1 duplicate) is caught by the unique
     constraint on insert and answered with the stored decision, so the common case costs no
-    lookup first.
+    lookup first. A later copy of the message is decided afresh and refused (`is_redelivery`).
     """
+    return _decide_and_store(request, keys, request.at or now or utcnow(), replayed=False)
+
+
+def is_redelivery(event: AccessEvent, now: datetime) -> bool:
+    """Whether a scan message with the id of stored `event` is that same delivery, to be
+    answered from it: within REDELIVERY_WINDOW of the decision, or whenever the door already
+    decided that scan alone (the server's answer is late; one event per scan)."""
+    return event.source == "offline" or now - event.decided_at <= REDELIVERY_WINDOW
+
+
+def _decide_and_store(
+    request: AccessRequest,
+    keys: Mapping[int, Ed25519PublicKey] | None,
+    now: datetime,
+    replayed: bool,
+) -> Decision:
     started = time.perf_counter()
     event_id = request.event_id or uuid.uuid4().hex
-    now = request.at or now or utcnow()
     ctx = _context(request.hub_id, request.door_id)
     reason = _decide(ctx, request, keys, now)
+    if replayed and reason == Reason.GRANTED:
+        reason = Reason.REPLAYED  # a message decided before: its grant was used then
     granted = reason == Reason.GRANTED
     replay_key = _replay_key(ctx, request) if granted else None
     latency_ms = (time.perf_counter() - started) * 1000
@@ -189,12 +211,13 @@ def decide_access(
             latency_ms=latency_ms,
         )
     except IntegrityError:
-        stored = _stored(event_id)
-        if stored is not None:  # the same event again (QoS 1), or decided by another worker
-            return stored
-        return decide_access(  # the same rotating code, used concurrently: now a replay
-            request, keys, now
-        )
+        stored = _stored_event(event_id)
+        if stored is None:  # the same rotating code, used concurrently: now a replay
+            return _decide_and_store(request, keys, now, replayed)
+        if is_redelivery(stored, now):  # QoS 1 again, or decided by another worker
+            return _as_decision(stored)
+        copy_id = f"{event_id[:40]}~{uuid.uuid4().hex[:23]}"
+        return _decide_and_store(replace(request, event_id=copy_id), keys, now, replayed=True)
     return decision
 
 
@@ -480,10 +503,12 @@ def _already_used(replay_key: str | None) -> bool:
     return replay_key is not None and _run(_REPLAYED, replay_key=replay_key).first() is not None
 
 
-def _stored(event_id: str) -> Decision | None:
-    event = db.session.scalar(select(AccessEvent).where(AccessEvent.event_id == event_id))
-    if event is None:
-        return None
+def _stored_event(event_id: str) -> AccessEvent | None:
+    return db.session.scalar(select(AccessEvent).where(AccessEvent.event_id == event_id))
+
+
+def _as_decision(event: AccessEvent) -> Decision:
+    """A stored event as the answer to a duplicate of its message."""
     door = event.door
     return Decision(
         event_id=event.event_id,
@@ -521,21 +546,13 @@ def record_offline_event(
     keys: Mapping[int, Ed25519PublicKey] | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Store a reader's offline decision once, as what happened: the reader's own grant, reason
-    and time (the door did or did not open). When the server would have decided otherwise, log
-    it; the event still says what the reader did. Returns False when the id is already stored
-    (a QoS 1 duplicate, a re-upload, or a scan with the same id the gateway answered late)."""
-    existing = _stored(upload.event_id)
+    """Store a reader's offline decision as what happened at the door: its grant, reason and
+    time. What the server decides of the same scan goes beside it (`server_reason`), never over
+    it, also when the gateway decided that scan too late for the reader. Returns False when the
+    upload is already stored (a QoS 1 duplicate, a re-upload)."""
+    existing = _stored_event(upload.event_id)
     if existing is not None:
-        if existing.granted != upload.granted:
-            log.warning(
-                "offline event %s: reader %s, but the stored decision %s (%s) stands",
-                upload.event_id,
-                "granted" if upload.granted else f"refused ({upload.reason})",
-                "granted" if existing.granted else "refused",
-                existing.reason,
-            )
-        return False
+        return existing.source != "offline" and _adopt_door_decision(existing, upload, now)
     now = now or utcnow()
     at = min(upload.at, now)  # a reader clock ahead of ours does not write the future
     ctx = _context(upload.hub_id, upload.door_id)
@@ -548,23 +565,19 @@ def record_offline_event(
         server_reason = Reason.GRANTED
     except _Denied as denied:
         server_reason = denied.reason
-    if (server_reason == Reason.GRANTED) != upload.granted:
-        log.warning(
-            "offline event %s at hub %s: the reader %s, the server would have %s (%s)",
-            upload.event_id,
-            ctx.hub.slug,
-            "granted" if upload.granted else f"refused ({upload.reason})",
-            "refused" if upload.granted else "granted",
-            server_reason,
-        )
     replay_key = _replay_key(ctx, request) if upload.granted else None
     if _already_used(replay_key):
         replay_key = None  # the code also opened a door online; both happened
-    return _store_offline(upload, ctx, at, replay_key)
+    return _store_offline(upload, ctx, at, replay_key, server_reason, now)
 
 
 def _store_offline(
-    upload: OfflineDecision, ctx: _Context, at: datetime, replay_key: str | None
+    upload: OfflineDecision,
+    ctx: _Context,
+    at: datetime,
+    replay_key: str | None,
+    server_reason: str,
+    now: datetime,
 ) -> bool:
     try:
         _store_event(
@@ -578,13 +591,52 @@ def _store_offline(
             source="offline",
             replay_key=replay_key,
             latency_ms=0.0,
+            server_reason=server_reason,
         )
     except IntegrityError:
-        if _stored(upload.event_id) is not None:  # stored concurrently by another gateway
-            return False
+        existing = _stored_event(upload.event_id)
+        if existing is not None:  # stored meanwhile: uploaded again, or decided online
+            return existing.source != "offline" and _adopt_door_decision(existing, upload, now)
         if replay_key is None:
             raise
         # The same code was used online meanwhile; keep the event without claiming the code.
         ctx.booking_id = None
-        return _store_offline(upload, ctx, at, None)
+        return _store_offline(upload, ctx, at, None, server_reason, now)
+    _log_disagreement(upload, server_reason)
     return True
+
+
+def _adopt_door_decision(event: AccessEvent, upload: OfflineDecision, now: datetime | None) -> bool:
+    """The gateway decided this scan after the reader stopped waiting (its answer opened
+    nothing): the event becomes what the door did, the gateway's reason kept beside it. False
+    if another worker did so first."""
+    server_reason = event.reason
+    door_did: dict[str, Any] = {
+        "server_reason": AccessEvent.reason,  # the old value: SET reads the row as it was
+        "granted": upload.granted,
+        "reason": upload.reason[:32],
+        "decided_at": min(upload.at, now or utcnow()),
+        "source": "offline",
+    }
+    if not upload.granted:
+        door_did["replay_key"] = None  # the code opened nothing: it was not used
+    with transaction():
+        adopted = _run(
+            update(AccessEvent)
+            .where(AccessEvent.id == event.id, AccessEvent.source != "offline")
+            .values(door_did)
+        ).rowcount
+    if adopted:
+        _log_disagreement(upload, server_reason)
+    return bool(adopted)
+
+
+def _log_disagreement(upload: OfflineDecision, server_reason: str) -> None:
+    if (server_reason == Reason.GRANTED) != upload.granted:
+        log.warning(
+            "offline event %s: the reader %s, the server would have %s (%s)",
+            upload.event_id,
+            "granted" if upload.granted else f"refused ({upload.reason})",
+            "refused" if upload.granted else "granted",
+            server_reason,
+        )

@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +37,7 @@ from app.models import (
     Zone,
 )
 from app.models.hubs import Calendar
+from app.services.devices import bridges
 
 #: How old an entry may get before it is loaded again (changes made in other processes).
 DIRECTORY_SECONDS = 5.0
@@ -45,7 +46,7 @@ DIRECTORY_SECONDS = 5.0
 DEVICE_REPORTS = frozenset({"online", "firmware", "last_seen_at"})
 
 #: The adapter_config key that names a third-party device on its own topics.
-ADAPTER_KEYS = {Adapter.TASMOTA_GM861: "topic", Adapter.ZIGBEE2MQTT: "name"}
+ADAPTER_KEYS = {Adapter.TASMOTA_GM861: "topic", Adapter.ZIGBEE2MQTT: "base_topic"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DeviceEntry:
     door_id: int | None
     zone_id: int | None
     active: bool
+    #: A bridge's sensors (Zigbee2MQTT friendly names) and the zone each one watches.
+    sensor_zones: Mapping[str, int] = field(default_factory=dict)
 
 
 K = TypeVar("K", bound=Hashable)
@@ -154,13 +157,18 @@ def device_entry(device_id: str) -> DeviceEntry | None:
 
 def adapter_device_entry(adapter: Adapter, key: str) -> DeviceEntry | None:
     """The active device of `adapter` whose adapter_config names it `key` (a Tasmota topic, a
-    Zigbee2MQTT friendly name), or None. Compared in Python: JSON queries differ per backend
+    Zigbee2MQTT base topic), or None. Compared in Python: JSON queries differ per backend
     and a hub has a handful of such devices."""
     config_key = ADAPTER_KEYS.get(adapter)
     if config_key is None:
         return None
-    candidates = directory().adapter_devices.get(adapter) or ()
+    candidates = adapter_devices(adapter)
     return next((d for d in candidates if d.adapter_config.get(config_key) == key), None)
+
+
+def adapter_devices(adapter: Adapter) -> tuple[DeviceEntry, ...]:
+    """Every active device of `adapter`, oldest first."""
+    return directory().adapter_devices.get(adapter) or ()
 
 
 def forget() -> None:
@@ -232,7 +240,11 @@ def _load_adapter(adapter: Adapter) -> tuple[DeviceEntry, ...]:
         .where(Device.adapter == adapter, Device.active)
         .order_by(Device.id)
     )
-    return tuple(_device(row) for row in rows)
+    entries = tuple(_device(row) for row in rows)
+    if adapter is not Adapter.ZIGBEE2MQTT:
+        return entries
+    zones = bridges.sensor_zones({entry.id: entry.adapter_config for entry in entries})
+    return tuple(replace(entry, sensor_zones=zones[entry.id]) for entry in entries)
 
 
 # -- forgetting on change -------------------------------------------------------------------------

@@ -24,13 +24,12 @@ from app.models import (
     User,
     utcnow,
 )
-from app.models.bookings import ACTIVE_STATUSES
 from app.services.access import passes
 from app.services.access.decision import AccessRequest, Decision, decide_access
 from app.services.access.keys import Keyring
 from app.services.access.qr import qr_png, qr_svg
 from app.services.booking.placement import get_or_404
-from app.services.booking.usage import DEFAULT_ZONE, reference_hub
+from app.services.booking.usage import DEFAULT_ZONE, home_hub, today_at
 from app.services.errors import DomainError, Forbidden, InThePast, NotFound
 from app.services.notifications.mail import Attachment, Mail, Mailer
 
@@ -85,13 +84,6 @@ def current_code(keyring: Keyring, user_id: int, now: datetime | None = None) ->
     )
 
 
-def home_hub(user_id: int) -> Hub | None:
-    """The hub whose clock the member's pages use: where they booked last, else the first hub."""
-    return reference_hub(user_id) or db.session.scalar(
-        select(Hub).where(Hub.active).order_by(Hub.id).limit(1)
-    )
-
-
 # -- booking passes -----------------------------------------------------------------------------
 
 
@@ -118,7 +110,7 @@ def booking_pass(
     booking = get_or_404(Booking, booking_id)
     if booking.member_id != member_id:
         raise NotFound("no such booking", id=booking_id)
-    if booking.status not in ACTIVE_STATUSES or booking.end_at <= now:
+    if not booking.is_upcoming(now):
         raise PassUnavailable("this booking is cancelled or over", id=booking_id)
     issued = passes.booking_token(keyring, booking.id, member_id=member_id)
     return BookingPass(booking, booking.resource.hub, issued.token)
@@ -184,7 +176,7 @@ def guest_invitations(member_id: int, now: datetime | None = None) -> GuestInvit
     member = get_or_404(User, member_id)
     hub = home_hub(member_id)
     zone = hub.zone if hub is not None else ZoneInfo(DEFAULT_ZONE)
-    today = now.astimezone(zone).date()
+    today = today_at(hub, now)
     first = today.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
@@ -295,6 +287,7 @@ class EventFilter:
     day: date
     granted: bool | None = None  # None: both
     reason: str = ""
+    at_door: bool | None = None  # decided by the reader alone (True), by the server, or both
 
 
 @dataclass(frozen=True)
@@ -323,6 +316,9 @@ def access_events(hub_id: int, which: EventFilter) -> list[EventLine]:
         stmt = stmt.where(AccessEvent.granted.is_(which.granted))
     if which.reason:
         stmt = stmt.where(AccessEvent.reason == which.reason)
+    if which.at_door is not None:
+        offline = AccessEvent.source == "offline"
+        stmt = stmt.where(offline if which.at_door else ~offline)
     return [
         EventLine(event, event.member.name if event.member else (guest_name or ""))
         for event, guest_name in db.session.execute(stmt).all()

@@ -125,10 +125,23 @@ def release_no_shows(now: datetime | None = None) -> list[int]:
 # -- transitions inside the caller's transaction (for services that record more with them) --
 
 
+def check_in_opens(booking: Booking) -> datetime:
+    """When the booking may first be checked in: CHECK_IN_EARLY before its start."""
+    return booking.start_at - CHECK_IN_EARLY
+
+
+def can_check_in(booking: Booking, now: datetime) -> bool:
+    """The check-in rule: a confirmed booking, from check_in_opens until its end."""
+    return (
+        booking.status is BookingStatus.CONFIRMED
+        and check_in_opens(booking) <= now < booking.end_at
+    )
+
+
 def mark_checked_in(booking: Booking, now: datetime) -> None:
     if booking.status is not BookingStatus.CONFIRMED:
         raise InvalidTransition(f"a {booking.status.value} booking cannot be checked in")
-    if not booking.start_at - CHECK_IN_EARLY <= now < booking.end_at:
+    if not can_check_in(booking, now):
         raise InvalidTransition("check-in opens an hour before the booking starts")
     booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now

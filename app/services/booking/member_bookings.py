@@ -26,6 +26,7 @@ from app.models import (
     utcnow,
 )
 from app.services.booking.availability import FloorDay, ResourceDay
+from app.services.booking.bookings import can_check_in, check_in_opens
 from app.services.booking.placement import get_or_404
 from app.services.errors import NotFound
 
@@ -53,12 +54,16 @@ class BookingWindow:
 
 @dataclass(frozen=True)
 class BookingLine:
-    """One of my bookings, with its hub and the last moment it may be cancelled."""
+    """One of my bookings, with its hub, the last moment it may be cancelled, whether it has a
+    pass, and when it may be checked in (the booking service's rule)."""
 
     booking: Booking
     hub: Hub
     cancel_deadline: datetime
     cancellable: bool
+    has_pass: bool
+    check_in_opens: datetime
+    can_check_in: bool
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,15 @@ def _line(booking: Booking, now: datetime) -> BookingLine:
     hub = booking.resource.floor.hub
     deadline = booking.start_at - timedelta(minutes=hub.cancel_cutoff_minutes)
     cancellable = booking.status is BookingStatus.CONFIRMED and now <= deadline
-    return BookingLine(booking, hub, deadline, cancellable)
+    return BookingLine(
+        booking,
+        hub,
+        deadline,
+        cancellable,
+        has_pass=booking.is_upcoming(now),
+        check_in_opens=check_in_opens(booking),
+        can_check_in=can_check_in(booking, now),
+    )
 
 
 def room_timeline(

@@ -13,8 +13,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Booking, Floor, Hub, Membership, Resource, ResourceKind, User, utcnow
+from app.models import (
+    Booking,
+    Floor,
+    Hub,
+    Membership,
+    Plan,
+    Resource,
+    ResourceKind,
+    User,
+    utcnow,
+)
 from app.models.bookings import QUOTA_STATUSES
+from app.models.hubs import local_date_in
 from app.services.booking.placement import get_or_404
 
 #: The zone "this month" is taken in when the member has never booked anywhere.
@@ -104,14 +115,35 @@ def reference_hub(member_id: int) -> Hub | None:
     )
 
 
+def home_hub(member_id: int) -> Hub | None:
+    """The hub whose clock the member's pages use: where they booked last, else a hub one of
+    their plans is limited to, else the first hub."""
+    plan_hubs = select(Hub).join(Plan.hubs).join(Membership, Membership.plan_id == Plan.id)
+    return (
+        reference_hub(member_id)
+        or db.session.scalar(
+            plan_hubs.where(Membership.user_id == member_id, Hub.active, ~Plan.all_hubs)
+            .order_by(Membership.starts_on.desc(), Hub.id)
+            .limit(1)
+        )
+        or db.session.scalar(select(Hub).where(Hub.active).order_by(Hub.id).limit(1))
+    )
+
+
+def today_at(hub: Hub | None, now: datetime) -> date:
+    """Today at the hub; at a place with no hub yet, today in DEFAULT_ZONE."""
+    return hub.today(now) if hub is not None else local_date_in(ZoneInfo(DEFAULT_ZONE), now)
+
+
 def membership_summary(member_id: int, now: datetime | None = None) -> MembershipSummary:
-    """The member's memberships and, for the one in force today, what is used this month."""
+    """The member's memberships and, for the one in force today at their home hub, what is used
+    this month there."""
     now = now or utcnow()
     member = get_or_404(User, member_id)
-    hub = reference_hub(member_id)
+    hub = home_hub(member_id)
     zone = hub.zone if hub is not None else ZoneInfo(DEFAULT_ZONE)
     label = hub.zone_label if hub is not None else "WIB"
-    today = now.astimezone(zone).date()
+    today = today_at(hub, now)
     current = member.membership_on(today)
     usage = month_usage(member_id, current, zone, today) if current is not None else None
     memberships = sorted(member.memberships, key=lambda m: (m.starts_on, m.id), reverse=True)

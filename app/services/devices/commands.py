@@ -3,7 +3,9 @@
 The web app holds a CommandPublisher in `app.extensions["ruang.commands"]`: MqttCommandPublisher
 when RUANG_MQTT_URL is set (connects with the gateway's credentials, publishes at QoS 1, waits
 for the PUBACK, disconnects), NoBroker otherwise, which says so instead of pretending.
-Commands are never retained: an unlock must not replay when a device reconnects.
+Commands are never retained: an unlock must not replay when a device reconnects. A device the
+gateway knows to be offline is not sent one; a native reader's command carries an expiry
+(UNLOCK_EXPIRES_SECONDS) after which the reader ignores it, should it arrive late.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -29,6 +32,8 @@ from devices import protocol
 
 #: How long to wait for the broker (connect, then each PUBACK) before giving up.
 TIMEOUT_SECONDS = 5.0
+#: An unlock a reader gets later than this after it was sent opens nothing.
+UNLOCK_EXPIRES_SECONDS = 10
 
 Messages = Sequence[tuple[str, bytes]]
 
@@ -47,6 +52,13 @@ class NoBrokerConfigured(CommandNotSent):
 class DeviceCannotUnlock(DomainError):
     code = "device_cannot_unlock"
     http_status = 422
+
+
+class DeviceOffline(DomainError):
+    """The reader is offline (its last will, or silence): an unlock would open nothing now."""
+
+    code = "device_offline"
+    http_status = 409
 
 
 class CommandPublisher(Protocol):
@@ -127,6 +139,7 @@ class Unlock:
     command_id: str
     open_seconds: int
     messages: list[tuple[str, bytes]]
+    expires_in: int = UNLOCK_EXPIRES_SECONDS
 
 
 def unlock_messages(device: Device, open_seconds: int) -> Unlock:
@@ -141,7 +154,8 @@ def unlock_messages(device: Device, open_seconds: int) -> Unlock:
         )
     if device.adapter is not Adapter.NATIVE:
         raise DeviceCannotUnlock(f"{device.name} has no door to open")
-    command = protocol.Command(id=command_id, action="unlock", open=open_seconds)
+    expires = time.time() + UNLOCK_EXPIRES_SECONDS
+    command = protocol.Command(id=command_id, action="unlock", exp=expires, open=open_seconds)
     topic = protocol.command_topic(device.hub.slug, device.device_id)
     return Unlock(command_id, open_seconds, [(topic, command.to_json())])
 
@@ -152,6 +166,8 @@ def remote_unlock(device: Device, actor: User, publisher: CommandPublisher) -> U
         raise Forbidden("only the hub's staff open its doors")
     if not device.active or device.kind is not DeviceKind.READER:
         raise DeviceCannotUnlock(f"{device.name} is not an active door reader")
+    if not device.online:
+        raise DeviceOffline(f"{device.name} is offline")
     open_seconds = device.door.open_seconds if device.door is not None else 5
     unlock = unlock_messages(device, max(1, min(open_seconds, 60)))
     publisher.publish(unlock.messages)

@@ -1,10 +1,15 @@
 """Occupancy: sensor reports in, live occupancy per zone / room / hub and its 5-minute history
 out, and the release of booked rooms nobody entered.
 
-Sensors report presence and/or a people count for the zone they are installed in (Device.zone_id).
-ZoneOccupancy holds the latest state of each zone, OccupancySample one row per zone and five
-minutes. Reports are processed once each (ProcessedMessage), so a QoS 1 duplicate or a replayed
-upload changes nothing.
+Sensors report presence and/or a people count for the zone they watch (Device.zone_id, or a
+bridge's sensor map). Reports are states, applied in the order they happened: the same state
+again later is a new report, not a duplicate. One place, record_occupancy, decides duplicates:
+only a report carrying the device's own message id (native sensors) can be one, and only of
+that same (device, id): a QoS 1 redelivery or a replayed upload. The zone's latest report time
+guards the order: a report older than it (another gateway of a shared subscription committed a
+later one first, an upload held back while offline) still counts in its 5-minute bucket but
+leaves the live state alone.
+ZoneOccupancy holds each zone's latest state, OccupancySample one row per zone and five minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
+    Adapter,
     Booking,
     BookingStatus,
     Device,
@@ -37,6 +43,7 @@ from app.models import (
 from app.models.base import require_aware
 from app.services.audit import record
 from app.services.booking.waitlist import offer_freed_seat
+from app.services.devices.bridges import sensor_zones
 from app.services.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -53,7 +60,8 @@ _ATTEMPTS = 3
 
 
 class ZoneSensor(Protocol):
-    """A sensor as record_occupancy needs it: a Device, or the gateway's DeviceEntry."""
+    """A sensor as record_occupancy needs it: a Device, or the gateway's DeviceEntry (whose
+    zone_id, for a bridge's sensor, is the zone its map gives)."""
 
     @property
     def device_id(self) -> str: ...
@@ -63,18 +71,22 @@ class ZoneSensor(Protocol):
 
 
 def record_occupancy(
-    device: ZoneSensor, message_id: str, present: bool | None, count: int | None, at: datetime
+    device: ZoneSensor,
+    message_id: str | None,
+    present: bool | None,
+    count: int | None,
+    at: datetime,
 ) -> bool:
     """Apply one sensor report to its zone's live state and 5-minute bucket.
 
-    False when the report was already processed (same device and message id), when it says
-    nothing, or when the device has no zone (logged). A report from a clock ahead of ours counts
-    as now; an older report than the zone's latest still counts in its bucket and for the last
-    presence, but leaves the live state alone.
+    `message_id` is the device's own id for the report (None when it sends none, as
+    Zigbee2MQTT: then nothing is a duplicate); `at` orders the zone's states (the sensor's own
+    clock, or the arrival time). False when the report is a redelivery (same device and message
+    id), says nothing, or has no zone (logged). A clock ahead of ours counts as now.
     """
-    device_id, zone_id = device.device_id, device.zone_id
+    zone_id = device.zone_id
     if zone_id is None:
-        log.warning("occupancy from %s ignored: the device has no zone", device_id)
+        log.warning("occupancy from %s ignored: the device has no zone", device.device_id)
         return False
     if present is None and count is None:
         return False
@@ -82,20 +94,21 @@ def record_occupancy(
         count = max(count, 0)
     if present is None and count is not None:
         present = count > 0
-    key = f"{device_id}:{message_id}"
+    key = f"{device.device_id}:{message_id}" if message_id is not None else None
     at = min(require_aware(at, "report time"), utcnow())
     for attempt in range(_ATTEMPTS):
         try:
             with transaction():
-                if db.session.get(ProcessedMessage, key) is not None:
-                    return False
-                db.session.add(ProcessedMessage(key=key))
-                db.session.flush()  # a concurrent twin fails here, before anything else
+                if key is not None:
+                    if db.session.get(ProcessedMessage, key) is not None:
+                        return False
+                    db.session.add(ProcessedMessage(key=key))
+                    db.session.flush()  # a concurrent twin fails here, before anything else
                 _apply(zone_id, present, count, at)
             return True
         except IntegrityError:
             # Another worker took the same message id, or created the same row first: retry.
-            if db.session.get(ProcessedMessage, key) is not None:
+            if key is not None and db.session.get(ProcessedMessage, key) is not None:
                 return False
             if attempt == _ATTEMPTS - 1:
                 raise
@@ -110,6 +123,9 @@ def _apply(zone_id: int, present: bool | None, count: int | None, at: datetime) 
     if live is None:
         live = ZoneOccupancy(zone_id=zone_id, updated_at=at)
         db.session.add(live)
+    # The monotonic guard: under the row lock, only a report at least as new as the zone's
+    # latest moves the live state, so two gateways committing out of order cannot leave an
+    # older state standing. Equal times apply in commit order (A, B, A in one second ends A).
     if at >= live.updated_at:
         if present is not None:
             live.present = present
@@ -327,11 +343,28 @@ def _sensor_counts(hub_id: int) -> dict[int, tuple[int, int]]:
         )
         .group_by(Device.zone_id)
     ).all()
-    return {
+    counts = {
         zone_id: (int(total), int(online or 0))
         for zone_id, total, online in rows
         if zone_id is not None
     }
+    for zone_id, online in _bridged_sensors(hub_id):
+        total, up = counts.get(zone_id, (0, 0))
+        counts[zone_id] = (total + 1, up + int(online))
+    return counts
+
+
+def _bridged_sensors(hub_id: int) -> list[tuple[int, bool]]:
+    """(zone id, bridge online) of each sensor a Zigbee2MQTT installation maps at the hub."""
+    found = list(
+        db.session.scalars(
+            select(Device).where(
+                Device.hub_id == hub_id, Device.adapter == Adapter.ZIGBEE2MQTT, Device.active
+            )
+        )
+    )
+    zones = sensor_zones({device.id: device.adapter_config for device in found})
+    return [(zone_id, device.online) for device in found for zone_id in zones[device.id].values()]
 
 
 def _buckets(now: datetime, hours: int) -> list[datetime]:
@@ -436,6 +469,7 @@ def _release_empty_rooms(hub: Hub, now: datetime) -> list[Booking]:
         Device.online,
         Device.zone_id.is_not(None),
     )
+    bridged = sorted({zone_id for zone_id, online in _bridged_sensors(hub.id) if online})
     candidates = db.session.scalars(
         select(Booking)
         .join(Resource, Booking.resource_id == Resource.id)
@@ -443,7 +477,7 @@ def _release_empty_rooms(hub: Hub, now: datetime) -> list[Booking]:
         .where(
             Floor.hub_id == hub.id,
             Resource.kind == ResourceKind.ROOM,
-            Resource.zone_id.in_(watched),
+            Resource.zone_id.in_(watched) | Resource.zone_id.in_(bridged),
             Booking.status == BookingStatus.CONFIRMED,
             Booking.start_at <= now - timedelta(minutes=minutes),
             Booking.end_at > now,

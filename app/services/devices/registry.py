@@ -17,13 +17,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import AccessEvent, Adapter, Device, DeviceKind, Door, Floor, Hub, User, Zone
 from app.services.audit import record, record_created, snapshot
+from app.services.devices import bridges
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.transactions import transaction
 from config.mosquitto.passwords import hash_password, new_password, password_line
+from devices import protocol
 
 #: The gateway's MQTT username (config/mosquitto/acl gives it ruang/# and the adapter topics).
 GATEWAY_USER = "ruang-gateway"
@@ -31,7 +34,7 @@ GATEWAY_USER = "ruang-gateway"
 GATEWAY_PASSWORD_FILE = Path("mosquitto") / "gateway-password"
 #: protocol.py's rule for the device segment of a topic (and Mosquitto's for a username).
 DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-#: Tasmota topics and Zigbee2MQTT names become topic segments: no wildcards, no separators.
+#: Tasmota topics become topic segments: no wildcards, no separators.
 ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEVICE_FIELDS = ("device_id", "name", "kind", "adapter", "adapter_config", "door_id", "zone_id")
 
@@ -111,7 +114,7 @@ def register_device(
             name=_checked_name(details.name),
             kind=details.kind,
             adapter=details.adapter,
-            adapter_config=checked_adapter_config(details.adapter, details.adapter_config),
+            adapter_config=checked_adapter_config(hub, details.adapter, details.adapter_config),
             door_id=_door_id(hub, details.door_name),
             zone_id=_zone_id(hub, details.zone_name),
         )
@@ -119,6 +122,24 @@ def register_device(
         device.mqtt_password_hash = hash_password(password)
         record_created("device.add", device, DEVICE_FIELDS, actor_id=_actor_id(actor), hub=hub)
     return IssuedCredentials(device, device.device_id, password)
+
+
+def configure_adapter(device: Device, config: dict[str, Any], actor: User | None = None) -> Device:
+    """Change a device's adapter settings (e.g. map another Zigbee2MQTT sensor), validated as
+    when it was added. The broker's ACL follows once its files are written again."""
+    _require_admin(actor, device.hub)
+    with transaction():
+        before = snapshot(device, ("adapter_config",))
+        device.adapter_config = checked_adapter_config(device.hub, device.adapter, config, device)
+        record(
+            "device.configure",
+            device,
+            actor_id=_actor_id(actor),
+            hub_id=device.hub_id,
+            before=before,
+            after=snapshot(device, ("adapter_config",)),
+        )
+    return device
 
 
 def rotate_password(device: Device, actor: User | None = None) -> IssuedCredentials:
@@ -176,17 +197,30 @@ def password_file_lines(gateway_password: str) -> list[str]:
 
 
 def acl_file_lines(base_acl: str) -> list[str]:
-    """The project's ACL (config/mosquitto/acl) plus one stanza per active adapter device, so a
-    Tasmota scanner or a Zigbee2MQTT sensor reaches only its own third-party topics."""
+    """The project's ACL (config/mosquitto/acl) plus one stanza per active device: a native
+    device reads its hub's keys and revocation list, a Tasmota scanner or a Zigbee2MQTT
+    installation reaches only its own third-party topics."""
     lines = base_acl.rstrip("\n").splitlines()
     stmt = (
         select(Device)
-        .where(Device.active.is_(True), Device.adapter != Adapter.NATIVE)
+        .where(Device.active.is_(True))
+        .options(selectinload(Device.hub))
         .order_by(Device.device_id)
     )
-    for device in db.session.scalars(stmt):
+    active = list(db.session.scalars(stmt))
+    for device in active:
         lines += ["", f"# {device.name} ({device.adapter.value})", f"user {device.device_id}"]
-        lines += _adapter_topics(device)
+        lines += _device_topics(device)
+    gateway = bridges.gateway_acl_lines(
+        [d.adapter_config for d in active if d.adapter is Adapter.ZIGBEE2MQTT]
+    )
+    if gateway:
+        lines += [
+            "",
+            "# The gateway reads the other Zigbee2MQTT base topics",
+            f"user {GATEWAY_USER}",
+        ]
+        lines += gateway
     return lines
 
 
@@ -210,8 +244,11 @@ def gateway_password(config: Mapping[str, Any], instance_dir: Path) -> str:
     return password
 
 
-def checked_adapter_config(adapter: Adapter, config: dict[str, Any]) -> dict[str, Any]:
-    """The adapter's settings, validated: Tasmota needs its topic and relay, Zigbee2MQTT a name."""
+def checked_adapter_config(
+    hub: Hub, adapter: Adapter, config: dict[str, Any], device: Device | None = None
+) -> dict[str, Any]:
+    """The adapter's settings, validated: Tasmota needs its topic and relay, Zigbee2MQTT its
+    base topic and sensor map (bridges.checked_zigbee_config)."""
     if adapter is Adapter.NATIVE:
         if config:
             raise InvalidInput("a native device takes no adapter settings", field="adapter_config")
@@ -226,13 +263,7 @@ def checked_adapter_config(adapter: Adapter, config: dict[str, Any]) -> dict[str
         if isinstance(relay, bool) or not isinstance(relay, int) or not 1 <= relay <= 8:
             raise InvalidInput("the relay is a number from 1 to 8", field="adapter_config")
         return {"topic": topic, "relay": relay}
-    name = config.get("name")
-    if not isinstance(name, str) or not ADAPTER_NAME.match(name):
-        raise InvalidInput(
-            'Zigbee2MQTT needs the device\'s friendly name, e.g. {"name": "lobby_pir"}',
-            field="adapter_config",
-        )
-    return {"name": name}
+    return bridges.checked_zigbee_config(hub, config, device)
 
 
 def parse_adapter_config(text: str) -> dict[str, Any]:
@@ -251,7 +282,13 @@ def parse_adapter_config(text: str) -> dict[str, Any]:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _adapter_topics(device: Device) -> list[str]:
+def _device_topics(device: Device) -> list[str]:
+    if device.adapter is Adapter.NATIVE:
+        # Per user, not a pattern: Mosquitto warns about patterns without %u or %c.
+        return [
+            f"topic read {protocol.keys_topic(device.hub.slug)}",
+            f"topic read {protocol.revocations_topic(device.hub.slug)}",
+        ]
     if device.adapter is Adapter.TASMOTA_GM861:
         topic = device.adapter_config["topic"]
         return [
@@ -259,8 +296,7 @@ def _adapter_topics(device: Device) -> list[str]:
             f"topic write stat/{topic}/#",
             f"topic read cmnd/{topic}/#",
         ]
-    name = device.adapter_config["name"]
-    return [f"topic write zigbee2mqtt/{name}", f"topic write zigbee2mqtt/{name}/availability"]
+    return bridges.acl_lines(device.adapter_config)
 
 
 def _require_admin(actor: User | None, hub: Hub) -> None:

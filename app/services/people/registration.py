@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask_babel import force_locale, gettext
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.models import Hub, Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
@@ -71,10 +74,19 @@ def register_member(
                 if plan.subsidised or plan.price_minor
                 else MembershipStatus.ACTIVE
             )
-            user.memberships.append(Membership(plan=plan, starts_on=utcnow().date(), status=status))
+            user.memberships.append(
+                Membership(plan=plan, starts_on=first_day_of(plan, utcnow()), status=status)
+            )
         db.session.add(user)
     send_verification(user, mailer, signer, link)
     return user
+
+
+def first_day_of(plan: Plan, now: datetime) -> date:
+    """The start of a membership taken up now: today at the plan's hubs (the earliest date when
+    they span zones, so it is in force today at each of them)."""
+    hubs = plan.hubs if not plan.all_hubs else db.session.scalars(select(Hub).where(Hub.active))
+    return min((hub.today(now) for hub in hubs), default=today_at(None, now))
 
 
 def send_verification(user: User, mailer: Mailer, signer: TokenSigner, link: Link) -> None:
