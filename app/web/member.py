@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -13,12 +13,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.models import BookingMode, Hub, Resource
+from app.models import Hub, Resource
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
-from app.services.booking.availability import FloorDay, ResourceDay
 from app.services.booking.member_bookings import BookingWindow
 from app.services.errors import DomainError, NotFound
+from app.web import floor_page
 from app.web.context import me
+from app.web.floor_page import KIND_LABELS, STATE_LABELS
 from app.web.member_forms import (
     DeskDayForm,
     RoomBookingForm,
@@ -32,16 +33,6 @@ from app.web.messages import describe
 
 member = Blueprint("member", __name__, url_prefix="/m")
 
-#: Smallest tap target on the floor plan, in CSS pixels (WCAG 2.5.8 asks for 24, Material 48).
-TAP_TARGET_PX = 40
-
-STATE_LABELS = {
-    "free": _l("Free"),
-    "taken": _l("Taken"),
-    "mine": _l("Booked by you"),
-    "not_bookable": _l("Not bookable"),
-    "past": _l("Over"),
-}
 STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "checked_in": _l("Checked in"),
@@ -54,22 +45,6 @@ STATUS_LABELS = {
     "rejected": _l("Rejected"),
     "suspended": _l("Suspended"),
 }
-KIND_LABELS = {"desk": _l("Desk"), "room": _l("Meeting room"), "space": _l("Event space")}
-SEATS_FREE = _l("%(free)s of %(total)s seats free")
-SLOTS_FREE = _l("%(count)s free slots")
-
-
-@dataclass(frozen=True)
-class ResourceRow:
-    """One line of the list under the plan (and of a desk's sheet), as plain text."""
-
-    resource_id: int
-    name: str
-    state: str
-    state_label: str
-    meta: str
-    action: str  # what the line offers: "book", "waitlist", "times", "mine" or "" (nothing)
-    times_url: str = ""
 
 
 @member.before_request
@@ -105,6 +80,7 @@ def floor(slug: str) -> str:
     chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=int))
     view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
     timelines = member_bookings.floor_timelines(view) if view else {}
+    labels = floor_page.Labels()
     return render_template(
         "member/floor.html",
         hub=hub,
@@ -113,9 +89,10 @@ def floor(slug: str) -> str:
         day=day,
         window=window,
         closure=hub.closure_on(day),
-        plan_min_width=_plan_min_width(chosen.plan_width, view) if chosen and view else 0,
-        timelines=timelines,
-        rows=_resource_rows(hub, day, view.resources if view else [], timelines),
+        plan_min_width=floor_page.plan_min_width(chosen.plan_width, view) if chosen and view else 0,
+        shapes=floor_page.plan_shapes(hub, day, view, timelines, labels) if view else [],
+        counts=Counter(r.state.value for r in view.resources) if view else Counter(),
+        rows=floor_page.resource_rows(hub, day, view.resources if view else [], timelines, labels),
     )
 
 
@@ -133,7 +110,7 @@ def desk(slug: str, resource_id: int) -> str | Response:
         "member/desk.html",
         hub=hub,
         resource=resource,
-        rows=_resource_rows(hub, day, [state], {}),
+        rows=floor_page.resource_rows(hub, day, [state], {}),
         day=day,
         window=window,
         opening=hub.opening_interval(day),
@@ -384,56 +361,6 @@ def _hours(count: float | None) -> str:
 
 def _back_to_floor(hub: Hub, resource: Resource, day: date) -> Response:
     return redirect(url_for(".floor", slug=hub.slug, floor=resource.floor_id, day=day))
-
-
-def _resource_rows(
-    hub: Hub,
-    day: date,
-    resources: list[ResourceDay],
-    timelines: dict[int, list[member_bookings.TimelineSlot]],
-) -> list[ResourceRow]:
-    """The list's lines, labels translated once per page rather than once per resource."""
-    states = {state: str(label) for state, label in STATE_LABELS.items()}
-    kinds = {kind: str(label) for kind, label in KIND_LABELS.items()}
-    seats_free, slots_free = str(SEATS_FREE), str(SLOTS_FREE)
-    rows = []
-    for r in resources:
-        state, timed = r.state.value, r.booking_mode is not BookingMode.WHOLE_DAY
-        meta = [kinds[r.kind.value]]
-        if r.capacity > 1:
-            meta.append(seats_free % {"free": r.seats_free, "total": r.capacity})
-        timeline = timelines.get(r.resource_id)
-        if timed and timeline:
-            free = sum(1 for slot in timeline if slot.state == "free")
-            meta.append(slots_free % {"count": free})
-        if timed:
-            action = "times" if state != "not_bookable" else ""
-        else:
-            action = {"free": "book", "taken": "waitlist", "mine": "mine"}.get(state, "")
-        rows.append(
-            ResourceRow(
-                resource_id=r.resource_id,
-                name=r.name,
-                state=state,
-                state_label=states[state],
-                meta=" · ".join(meta),
-                action=action,
-                times_url=url_for(
-                    ".room", slug=hub.slug, resource_id=r.resource_id, day=day.isoformat()
-                )
-                if action == "times"
-                else "",
-            )
-        )
-    return rows
-
-
-def _plan_min_width(plan_width: int, view: FloorDay) -> int:
-    """How wide (CSS px) the plan must be drawn so the smallest desk is a comfortable tap."""
-    sizes = [min(r.width, r.height) for r in view.resources if r.width > 0 and r.height > 0]
-    if not sizes:
-        return 0
-    return min(round(plan_width * TAP_TARGET_PX / min(sizes)), plan_width * 2)
 
 
 def _series_request(form: SeriesForm, hub: Hub, resource: Resource) -> recurring.SeriesRequest:

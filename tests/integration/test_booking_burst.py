@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -88,7 +89,7 @@ def seed(url: str, tmp: Path) -> date:
             members.append(member)
         db.session.add_all([hub, *members])
         db.session.commit()
-        db.engine.dispose()
+        release(app)
     return day
 
 
@@ -96,8 +97,15 @@ def desk_ids(url: str, tmp: Path) -> list[int]:
     app = make_test_app(url, tmp)
     with app.app_context():
         ids = list(db.session.scalars(select(Resource.id).order_by(Resource.id)))
-        db.engine.dispose()
+        release(app)
     return ids
+
+
+def release(app: Flask) -> None:
+    """Give back the session's connection, then close the pool: a connection still checked out
+    when the pool is disposed stays open until garbage collection (a ResourceWarning later)."""
+    db.session.close()
+    db.engine.dispose()
 
 
 def run_members(
@@ -124,7 +132,11 @@ def run_members(
         client = clients[n]
         start.wait(timeout=BARRIER_TIMEOUT)
         form = {"resource_id": desks[n % DESKS], "day": day.isoformat()}
-        response = client.post("/m/burst-hub/book", data=form)
+        try:
+            response = client.post("/m/burst-hub/book", data=form)
+        except Exception as exc:  # the app raised instead of answering: a 500 in production
+            results.append((n, 500, f"{exc!r}"))
+            return
         with client.session_transaction() as session:  # what the next page will show
             shown = " ".join(message for _category, message in session.get("_flashes", []))
         results.append((n, response.status_code, shown))
@@ -136,7 +148,7 @@ def run_members(
     for thread in threads:
         thread.join()
     with app.app_context():
-        db.engine.dispose()
+        release(app)
     return results
 
 
@@ -161,11 +173,12 @@ def test_fifty_desks_for_five_hundred_members(backend: str, tmp_path: Path) -> N
                 .where(Booking.status.in_(ACTIVE_STATUSES))
                 .group_by(Booking.resource_id)
             ).all()
-            db.engine.dispose()
+            release(app)
 
     assert len(results) == MEMBERS
     statuses = Counter(status for _n, status, _shown in results)
-    assert statuses == {302: MEMBERS}, statuses  # every post answered with a page, no 5xx
+    # Every post answered with a page, no 5xx.
+    assert statuses == {302: MEMBERS}, [r for r in results if r[1] != 302][:5]
     assert sorted(desk for desk, _count in booked) == sorted(desks)
     assert all(count == 1 for _desk, count in booked)
     told = Counter()

@@ -52,6 +52,7 @@ class ResourceDay:
     height: int
     state: SeatState
     seats_free: int
+    slot_minutes: int = 30
     mine: tuple[tuple[datetime, datetime], ...] = ()
     busy: tuple[tuple[datetime, datetime], ...] = ()
     slots: tuple[Slot, ...] = ()
@@ -200,6 +201,7 @@ def _resource_day(
         height=resource.height,
         state=state,
         seats_free=seats_free if state is not SeatState.NOT_BOOKABLE else 0,
+        slot_minutes=resource.slot_minutes,
         mine=mine,
         busy=busy,
         slots=slots,

@@ -209,16 +209,8 @@ def room_timeline(
 
 def floor_timelines(view: FloorDay, now: datetime | None = None) -> dict[int, list[TimelineSlot]]:
     """The day's slots of every timed resource on the floor, by resource id."""
-    timed = [r for r in view.resources if r.booking_mode is not BookingMode.WHOLE_DAY]
-    if not timed:
-        return {}
-    rows = db.session.execute(
-        select(Resource.id, Resource.slot_minutes).where(
-            Resource.id.in_([r.resource_id for r in timed])
-        )
-    )
-    slot_minutes = {resource_id: minutes for resource_id, minutes in rows}
     return {
-        r.resource_id: room_timeline(r, view.opening, slot_minutes[r.resource_id], now)
-        for r in timed
+        r.resource_id: room_timeline(r, view.opening, r.slot_minutes, now)
+        for r in view.resources
+        if r.booking_mode is not BookingMode.WHOLE_DAY
     }
