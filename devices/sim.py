@@ -8,8 +8,10 @@ simulated device has its own MQTT connection, status (retained) and last will, l
     result = reader.scan(token)                 # blocking: the decision and its latency
     reader.send(token, on_result=collect)       # non-blocking, for open-loop benchmarks
 
-`run` drives a whole hub: members walk in and out through two readers, now and then a forged
-pass, while sensors report how many people each zone holds.
+`run` drives a whole hub: members walk in and out through the entrance and exit readers, try
+the inner doors (room doors, a capped zone's door) while inside, now and then try to go in
+again without having gone out (anti-passback) or show a forged pass, while sensors report how
+many people each zone holds.
 """
 
 from __future__ import annotations
@@ -212,13 +214,15 @@ class Tally:
 
 @dataclass
 class Hub:
-    """The simulated devices of one hub: an entrance reader each way and zone sensors."""
+    """The simulated devices of one hub: an entrance reader each way, readers on inner doors
+    (room doors, doors into a zone) and zone sensors."""
 
     door_in: ScanClient
     door_out: ScanClient
     sensors: list[Sensor]
     capacities: dict[str, int | None]
     links: list[Link]
+    inner: list[ScanClient] = field(default_factory=list)
 
     @classmethod
     def connect(
@@ -228,23 +232,27 @@ class Hub:
         readers: tuple[str, str],
         zones: Sequence[ZoneSpec],
         login: Callable[[str], BrokerAddress] | None = None,
+        inner_readers: Sequence[str] = (),
     ) -> Hub:
         """Connect every device; `login(device)` gives its credentials (default: `address`)."""
         links: list[Link] = []
+        devices = (*readers, *inner_readers, *(z.device for z in zones))
         try:
-            for device in (*readers, *(z.device for z in zones)):
+            for device in devices:
                 links.append(Link.open(login(device) if login else address, device, hub))
         except ConnectionError:
             for opened in links:
                 opened.close()
             raise
-        sensors = [Sensor(ln, z.zone, z.counts) for ln, z in zip(links[2:], zones, strict=True)]
+        sensor_links = links[2 + len(inner_readers) :]
+        sensors = [Sensor(ln, z.zone, z.counts) for ln, z in zip(sensor_links, zones, strict=True)]
         return cls(
             ScanClient(links[0]),
             ScanClient(links[1]),
             sensors,
             {z.zone: z.capacity for z in zones},
             links,
+            [ScanClient(ln) for ln in links[2 : 2 + len(inner_readers)]],
         )
 
     def close(self) -> None:
@@ -306,6 +314,11 @@ def _walk(
 ) -> None:
     leaving = member.id in inside
     reader, direction = (hub.door_out, "out") if leaving else (hub.door_in, "in")
+    roll = rng.random()
+    if leaving and hub.inner and roll < 0.4:
+        reader, direction, leaving = rng.choice(hub.inner), "in", False  # a room, a zone
+    elif leaving and roll < 0.5:
+        reader, direction, leaving = hub.door_in, "in", False  # in again: anti-passback
     token = token_for(member.id)
     forged = rng.random() < forged_share
     result = reader.scan(forge(token, rng) if forged else token, direction, timeout)
@@ -320,7 +333,8 @@ def _walk(
     tally.latencies_ms.append(result.latency_ms)
     if decision.grant:
         tally.granted += 1
-        (inside.discard if leaving else inside.add)(member.id)
+        if reader is hub.door_out or reader is hub.door_in:
+            (inside.discard if leaving else inside.add)(member.id)
     else:
         tally.denied += 1
     verdict = "GRANT" if decision.grant else "DENY "
