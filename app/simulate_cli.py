@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Device, DeviceKind, Door, DoorKind, Hub, Role, RoleGrant, User, Zone
 from app.services.access.keys import Keyring
-from app.services.access.passes import rotating_token
+from app.services.access.passes import ROTATION, rotating_token
 from app.services.devices import doors as door_admin
 from app.services.devices import registry as device_admin
 from devices import sim
@@ -80,6 +80,7 @@ def simulate_command(
             echo=click.echo,
             rng=random.Random(seed),
             stop=stop,
+            patience=ROTATION,  # a code opens each way once: wait for the next one
         )
     except KeyboardInterrupt:
         tally = None

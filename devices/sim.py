@@ -278,25 +278,31 @@ def run(
     stop: threading.Event | None = None,
     forged_share: float = 0.1,
     timeout: float = 3.0,
+    patience: float = 0.0,
 ) -> Tally:
-    """Scans and sensor reports at `rate` events per second until `count` events or `stop`."""
+    """Scans and sensor reports at `rate` events per second until `count` events or `stop`.
+
+    A member scans again only `patience` seconds after their last scan: with rotating codes,
+    the time their code takes to change, as a code opens each way once."""
     rng = rng or random.Random()
     stop = stop or threading.Event()
     tally = Tally()
     inside: set[int] = set()
     presence: dict[str, bool] = {}
+    last_scan: dict[int, float] = {}
     n = 0
     while not stop.is_set() and (count is None or n < count) and members:
         n += 1
         started = time.monotonic()
-        if hub.sensors and rng.random() < 0.3:
+        ready = [m for m in members if started - last_scan.get(m.id, -patience) >= patience]
+        if hub.sensors and (not ready or rng.random() < 0.3):
             sensor = rng.choice(hub.sensors)
             _report(sensor, hub.capacities.get(sensor.zone), len(inside), presence, rng, echo)
             tally.reports += 1
-        else:
-            _walk(
-                hub, rng.choice(members), inside, token_for, rng, forged_share, timeout, tally, echo
-            )
+        elif ready:
+            member = rng.choice(ready)
+            last_scan[member.id] = started
+            _walk(hub, member, inside, token_for, rng, forged_share, timeout, tally, echo)
         stop.wait(max(1 / rate - (time.monotonic() - started), 0))
     return tally
 
@@ -337,6 +343,8 @@ def _walk(
             (inside.discard if leaving else inside.add)(member.id)
     else:
         tally.denied += 1
+        if decision.reason == "anti_passback":  # the server knows better where they are
+            (inside.add if direction == "in" else inside.discard)(member.id)
     verdict = "GRANT" if decision.grant else "DENY "
     echo(
         f"{reader.link.device:<24} {direction:<3} {who:<30} {verdict} {decision.reason:<16}"
