@@ -466,18 +466,18 @@ def zone_occupancy(zone_id: int, calendar: Calendar, now: datetime) -> int:
         return counted
     start, _ = calendar.local_day_bounds(calendar.local_date(now))
     rows = db.session.execute(
-        select(Door.zone_id == zone_id, AccessEvent.direction, func.count())
+        select(Door.zone_id, AccessEvent.direction, func.count())
         .join(Door, AccessEvent.door_id == Door.id)
         .where(
             or_(Door.zone_id == zone_id, Door.from_zone_id == zone_id),
             AccessEvent.granted,
             AccessEvent.decided_at >= start,
         )
-        .group_by(Door.zone_id == zone_id, AccessEvent.direction)
+        .group_by(Door.zone_id, AccessEvent.direction)
     ).all()
     people = 0
-    for leads_in, direction, count in rows:
-        people += count if bool(leads_in) == (direction is Direction.IN) else -count
+    for into, direction, count in rows:  # a door into the zone, or else one out of it
+        people += count if (into == zone_id) == (direction is Direction.IN) else -count
     return max(people, 0)
 
 
