@@ -75,6 +75,9 @@ class Pass(Base):
 
 
 class DoorKind(enum.StrEnum):
+    """What a door is for. The direction of a passage comes from the scan: an exit's readers
+    report "out"; a room door also needs a booking of its room."""
+
     ENTRANCE = "entrance"
     EXIT = "exit"
     ROOM = "room"

@@ -218,8 +218,8 @@ CROWD = [
 #: everyone else. Two halves of a day, as the Aula takes at most 12 hours a booking.
 EVENT_ORGANISER = "rina@demo.ruang.id"
 EVENT_SPACE = "Aula Acara"
-#: Desks the crowd books (the browser tests book others: D07, E07, E08).
-CROWD_DESKS = ["B01", "B02", "B03", "B04", "B05"]
+#: Desks the crowd books (the browser tests book others: B03, B04, D07, E07, E08).
+CROWD_DESKS = ["C01", "C02", "C03", "C04", "C05"]
 BOOKED_DAYS = 4  # today and the next three
 
 AREA, MEETING_ZONE, FOCUS = "Area Kerja", "Ruang Rapat", "Ruang Fokus"
