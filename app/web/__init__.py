@@ -10,6 +10,7 @@ from app.web.admin import admin
 from app.web.auth import auth
 from app.web.context import init_context
 from app.web.devices import devices
+from app.web.doors import doors
 from app.web.errors import register_error_pages
 from app.web.frontdesk import frontdesk
 from app.web.member import member
@@ -44,5 +45,5 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, passes, frontdesk, admin, devices, occupancy):
+    for blueprint in (auth, member, passes, frontdesk, admin, devices, doors, occupancy):
         app.register_blueprint(blueprint)
