@@ -505,10 +505,13 @@ def zone_occupancy(zone_id: int, calendar: Calendar, now: datetime) -> int:
 
 
 def _replay_key(ctx: _Context, request: AccessRequest) -> str | None:
+    """A rotating code opens each door once each way: the entrance and then a room door
+    within one code's life are two uses; the same door again is a replay."""
     claims = ctx.claims
     if claims is None or claims.kind not in ROTATING:
         return None
-    return f"{ctx.hub.id}:{claims.pass_id}:{request.direction.value}:{claims.valid_from}"
+    door = request.door_id or 0  # the front desk's scanner: no door
+    return f"{ctx.hub.id}:{door}:{claims.pass_id}:{request.direction.value}:{claims.valid_from}"
 
 
 def _already_used(replay_key: str | None) -> bool:
