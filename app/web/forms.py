@@ -12,6 +12,8 @@ from typing import Any
 from flask_babel import get_translations, ngettext
 from flask_wtf import FlaskForm
 
+from app.web.characters import edge_validators
+
 
 class CatalogueTranslations:
     """What WTForms asks a form's meta for: gettext and ngettext, here from our catalogue."""
@@ -27,9 +29,17 @@ TRANSLATIONS = CatalogueTranslations()
 
 
 class RuangForm(FlaskForm):
+    """Every form: WTForms' messages from our catalogue, and the edge's checks on every field
+    (app.web.characters) run before the field's own."""
+
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> CatalogueTranslations:
             return TRANSLATIONS
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [*edge_validators(field), *field.validators]
+            return field
 
 
 def N_(message: str) -> str:
