@@ -9,6 +9,7 @@ is refused with them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, abort, request
@@ -20,21 +21,16 @@ from wtforms.widgets import TextArea
 
 from app.web.converters import fits_database
 
-LINE_BREAKS = frozenset("\t\n\r")
-#: What a decoder writes for bytes that were not UTF-8, and the two Unicode non-characters.
-NOT_TEXT = frozenset("\ufffd\ufffe\uffff")
-
-
-def is_unusable(character: str, multiline: bool = True) -> bool:
-    """True for a character no text input may hold (tab and line breaks only if `multiline`)."""
-    if character in LINE_BREAKS:
-        return not multiline
-    code = ord(character)
-    return code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or character in NOT_TEXT
+#: C0 controls but tab and line breaks, DEL, C1 controls, surrogates, what a decoder writes for
+#: bytes that were not UTF-8 (U+FFFD), and the two non-characters U+FFFE and U+FFFF.
+_UNUSABLE = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd-\uffff"
+UNUSABLE = re.compile(f"[{_UNUSABLE}]")
+UNUSABLE_IN_ONE_LINE = re.compile(rf"[{_UNUSABLE}\t\n\r]")
 
 
 def holds_unusable(text: str, multiline: bool = True) -> bool:
-    return any(is_unusable(character, multiline) for character in text)
+    """True if `text` has a character no input may hold (tab, line breaks: unless `multiline`)."""
+    return (UNUSABLE if multiline else UNUSABLE_IN_ONE_LINE).search(text) is not None
 
 
 def refuse_unusable_requests(app: Flask) -> None:

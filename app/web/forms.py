@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_babel import get_translations, ngettext
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField
 
 from app.web.characters import edge_validators
 
@@ -35,6 +39,19 @@ class RuangForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> CatalogueTranslations:
             return TRANSLATIONS
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """What a browser's form sends: fields, and uploads only for file fields. Not JSON
+            (Flask-WTF would take it, with lists and objects where fields expect text)."""
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted() or not (request.form or request.files):
+                return None
+            wanted = {field.name for field in form if isinstance(field, FileField)}
+            uploads = [
+                (name, file) for name, file in request.files.items(multi=True) if name in wanted
+            ]
+            return CombinedMultiDict((MultiDict(uploads), request.form))
 
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             field = super().bind_field(form, unbound_field, options)
