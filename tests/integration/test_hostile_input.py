@@ -32,7 +32,7 @@ from tests.conftest import TEST_PASSWORD, TUESDAY
 
 MARKER = "HOSTILE"
 
-#: Text no input may hold (control characters, invalid UTF-8, too long), as raw body bytes.
+#: Text no input may hold (control characters, invalid UTF-8, too long), as raw bytes.
 HOSTILE_TEXT: tuple[bytes, ...] = (
     b"HOSTILE\x00",
     b"HOSTILE\x1b[2J\x7f",
@@ -40,6 +40,7 @@ HOSTILE_TEXT: tuple[bytes, ...] = (
     b"HOSTILE\xff\xfe\xc0\xaf",  # not UTF-8
     b"HOSTILE\xed\xa0\x80",  # an encoded surrogate
     b"HOSTILE" + b"x" * 2_000,
+    b"HOSTILE\r\nX-Injected: 1",  # line breaks, which only a textarea may hold
 )
 #: Values that are not what a field expects, and numbers no column holds.
 WRONG_VALUES: tuple[bytes, ...] = (
@@ -156,7 +157,7 @@ class Reply:
     @property
     def refused(self) -> bool:
         """This user may not use the route (so a later, better-placed user tries it)."""
-        return self.status in (401, 403) or self.location.startswith("/login")
+        return self.status in (401, 403) or self.location.startswith("/login?next=")
 
 
 @dataclass
