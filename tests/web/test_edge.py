@@ -179,3 +179,16 @@ def test_favicon(client) -> None:
     with client.get("/static/favicon.svg") as svg:
         assert svg.mimetype == "image/svg+xml"
     assert 'rel="icon"' in client.get("/login").text
+
+
+def test_a_price_whose_sen_no_column_holds_is_a_form_error(
+    client, login, make_member, a_plan
+) -> None:
+    """Prices are kept in sen (x100): Rp 1.000.000.000 would overflow the column on PostgreSQL."""
+    from app.models import Plan
+    from tests.web.test_admin_people import PLAN
+
+    login(make_member(plan=None, roles=[(Role.PROGRAMME_ADMIN, None)]))
+    response = client.post("/admin/plans/new", data={**PLAN, "plan-price_rupiah": "1000000000"})
+    assert response.status_code in (200, 422)
+    assert db.session.scalar(select(Plan).where(Plan.code == PLAN["plan-code"])) is None
