@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.device_cli import device
+from app.door_cli import door, zone
 from app.gateway.cli import gateway_command
 from app.models import Role, utcnow
 from app.services.access.keys import Keyring
@@ -25,6 +26,8 @@ def ruang() -> None:
 
 ruang.add_command(gateway_command)
 ruang.add_command(device)
+ruang.add_command(door)
+ruang.add_command(zone)
 ruang.add_command(simulate_command)
 
 

@@ -43,8 +43,12 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.is_production,
             "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.is_production,
         }
+        if self.is_production:
+            # Several web processes must share one count of login attempts.
+            config["RATELIMIT_STORAGE_URI"] = PRODUCTION_LIMITER_STORAGE
         config.update(self.extra)
         return config
 
@@ -94,6 +98,9 @@ def local_secret_key(instance_dir: Path) -> str:
     return key
 
 
+#: Where production keeps rate-limit counts unless RATELIMIT_STORAGE_URI says otherwise.
+PRODUCTION_LIMITER_STORAGE = "redis://localhost:6379/0"
+
 #: Settings handed to Flask as they are (SMTP, rate-limit storage), when set.
 PASSTHROUGH = (
     "RUANG_SMTP_HOST",
@@ -104,6 +111,7 @@ PASSTHROUGH = (
     "RUANG_MAIL_SENDER",
     "RUANG_LOGIN_LIMIT",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     "RUANG_PASS_SIGNING_KEY",
     "RUANG_MQTT_GATEWAY_PASSWORD",
 )

@@ -8,8 +8,10 @@ simulated device has its own MQTT connection, status (retained) and last will, l
     result = reader.scan(token)                 # blocking: the decision and its latency
     reader.send(token, on_result=collect)       # non-blocking, for open-loop benchmarks
 
-`run` drives a whole hub: members walk in and out through two readers, now and then a forged
-pass, while sensors report how many people each zone holds.
+`run` drives a whole hub: members walk in and out through the entrance and exit readers, try
+the inner doors (room doors, a capped zone's door) while inside, now and then try to go in
+again without having gone out (anti-passback) or show a forged pass, while sensors report how
+many people each zone holds.
 """
 
 from __future__ import annotations
@@ -212,13 +214,15 @@ class Tally:
 
 @dataclass
 class Hub:
-    """The simulated devices of one hub: an entrance reader each way and zone sensors."""
+    """The simulated devices of one hub: an entrance reader each way, readers on inner doors
+    (room doors, doors into a zone) and zone sensors."""
 
     door_in: ScanClient
     door_out: ScanClient
     sensors: list[Sensor]
     capacities: dict[str, int | None]
     links: list[Link]
+    inner: list[ScanClient] = field(default_factory=list)
 
     @classmethod
     def connect(
@@ -228,23 +232,27 @@ class Hub:
         readers: tuple[str, str],
         zones: Sequence[ZoneSpec],
         login: Callable[[str], BrokerAddress] | None = None,
+        inner_readers: Sequence[str] = (),
     ) -> Hub:
         """Connect every device; `login(device)` gives its credentials (default: `address`)."""
         links: list[Link] = []
+        devices = (*readers, *inner_readers, *(z.device for z in zones))
         try:
-            for device in (*readers, *(z.device for z in zones)):
+            for device in devices:
                 links.append(Link.open(login(device) if login else address, device, hub))
         except ConnectionError:
             for opened in links:
                 opened.close()
             raise
-        sensors = [Sensor(ln, z.zone, z.counts) for ln, z in zip(links[2:], zones, strict=True)]
+        sensor_links = links[2 + len(inner_readers) :]
+        sensors = [Sensor(ln, z.zone, z.counts) for ln, z in zip(sensor_links, zones, strict=True)]
         return cls(
             ScanClient(links[0]),
             ScanClient(links[1]),
             sensors,
             {z.zone: z.capacity for z in zones},
             links,
+            [ScanClient(ln) for ln in links[2 : 2 + len(inner_readers)]],
         )
 
     def close(self) -> None:
@@ -270,25 +278,31 @@ def run(
     stop: threading.Event | None = None,
     forged_share: float = 0.1,
     timeout: float = 3.0,
+    patience: float = 0.0,
 ) -> Tally:
-    """Scans and sensor reports at `rate` events per second until `count` events or `stop`."""
+    """Scans and sensor reports at `rate` events per second until `count` events or `stop`.
+
+    A member scans again only `patience` seconds after their last scan: with rotating codes,
+    the time their code takes to change, as a code opens each way once."""
     rng = rng or random.Random()
     stop = stop or threading.Event()
     tally = Tally()
     inside: set[int] = set()
     presence: dict[str, bool] = {}
+    last_scan: dict[int, float] = {}
     n = 0
     while not stop.is_set() and (count is None or n < count) and members:
         n += 1
         started = time.monotonic()
-        if hub.sensors and rng.random() < 0.3:
+        ready = [m for m in members if started - last_scan.get(m.id, -patience) >= patience]
+        if hub.sensors and (not ready or rng.random() < 0.3):
             sensor = rng.choice(hub.sensors)
             _report(sensor, hub.capacities.get(sensor.zone), len(inside), presence, rng, echo)
             tally.reports += 1
-        else:
-            _walk(
-                hub, rng.choice(members), inside, token_for, rng, forged_share, timeout, tally, echo
-            )
+        elif ready:
+            member = rng.choice(ready)
+            last_scan[member.id] = started
+            _walk(hub, member, inside, token_for, rng, forged_share, timeout, tally, echo)
         stop.wait(max(1 / rate - (time.monotonic() - started), 0))
     return tally
 
@@ -306,6 +320,11 @@ def _walk(
 ) -> None:
     leaving = member.id in inside
     reader, direction = (hub.door_out, "out") if leaving else (hub.door_in, "in")
+    roll = rng.random()
+    if leaving and hub.inner and roll < 0.4:
+        reader, direction, leaving = rng.choice(hub.inner), "in", False  # a room, a zone
+    elif leaving and roll < 0.5:
+        reader, direction, leaving = hub.door_in, "in", False  # in again: anti-passback
     token = token_for(member.id)
     forged = rng.random() < forged_share
     result = reader.scan(forge(token, rng) if forged else token, direction, timeout)
@@ -320,9 +339,12 @@ def _walk(
     tally.latencies_ms.append(result.latency_ms)
     if decision.grant:
         tally.granted += 1
-        (inside.discard if leaving else inside.add)(member.id)
+        if reader is hub.door_out or reader is hub.door_in:
+            (inside.discard if leaving else inside.add)(member.id)
     else:
         tally.denied += 1
+        if decision.reason == "anti_passback":  # the server knows better where they are
+            (inside.add if direction == "in" else inside.discard)(member.id)
     verdict = "GRANT" if decision.grant else "DENY "
     echo(
         f"{reader.link.device:<24} {direction:<3} {who:<30} {verdict} {decision.reason:<16}"

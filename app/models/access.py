@@ -75,12 +75,20 @@ class Pass(Base):
 
 
 class DoorKind(enum.StrEnum):
+    """What a door is for. The direction of a passage comes from the scan: an exit's readers
+    report "out"; a room door also needs a booking of its room."""
+
     ENTRANCE = "entrance"
+    EXIT = "exit"
     ROOM = "room"
 
 
 class Door(Base):
-    """A door with a reader. A room door opens only for a booking of its room covering now."""
+    """A door with readers, leading from `from_zone` into `zone` (a scan "out" goes back).
+
+    A room door opens only for a booking of its room covering now. A retired door keeps its
+    row, so access events still name it, but refuses every scan.
+    """
 
     __tablename__ = "doors"
 
@@ -90,12 +98,21 @@ class Door(Base):
     kind: Mapped[DoorKind] = mapped_column(enum_column(DoorKind, "door_kind"))
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="SET NULL"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="SET NULL"))
+    from_zone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("zones.id", ondelete="SET NULL"), default=None
+    )
     anti_passback: Mapped[bool] = mapped_column(default=False)
     open_seconds: Mapped[int] = mapped_column(default=5)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     hub: Mapped[Hub] = relationship()
     resource: Mapped[Resource | None] = relationship()
-    zone: Mapped[Zone | None] = relationship()
+    zone: Mapped[Zone | None] = relationship(foreign_keys=[zone_id])
+    from_zone: Mapped[Zone | None] = relationship(foreign_keys=[from_zone_id])
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class AccessEvent(Base):

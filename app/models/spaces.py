@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base
+from app.models.base import Base, UTCDateTime
 from app.models.hubs import Hub
 from app.models.types import enum_column
 
@@ -44,15 +45,20 @@ class Floor(Base):
 
 
 class Zone(Base):
-    """An area of a floor that occupancy sensors report on; may cap how many people it holds."""
+    """An area of a floor that occupancy sensors report on; may cap how many people it holds.
+    A retired zone keeps its row (occupancy history points at it) but is offered nowhere."""
 
     __tablename__ = "zones"
-    __table_args__ = (UniqueConstraint("floor_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("floor_id", "name"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="zone_capacity_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int | None] = mapped_column(default=None)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     floor: Mapped[Floor] = relationship(back_populates="zones")
 

@@ -2,12 +2,18 @@
 
 Idempotent: everything is looked up by its natural key (slug, code, email, name) and only what
 is missing is created, so running it twice changes nothing.
+
+The demo's Jakarta Future City Hub is open around the clock, so `make run` shows doors opening
+at any hour: its doors and zones let the simulator show every door check (a room door, the
+main entrance's anti-passback, a small zone that fills up), and bookings for the hub's today
+and the coming days (made relative to the hub's own today whenever the seed runs) give the
+front desk, arrivals and occupancy something to show at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
@@ -16,7 +22,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     BillingInterval,
+    Booking,
     BookingMode,
+    BookingStatus,
+    Door,
+    DoorKind,
     Floor,
     Hub,
     Membership,
@@ -36,7 +46,8 @@ from app.services.transactions import transaction
 
 DEMO_PASSWORD = "ruang-demo-2026"  # noqa: S105  (printed for the demo on purpose)
 
-WEEKDAYS_8_TO_20 = {d: (time(8), time(20)) for d in range(5)} | {5: (time(9), time(15))}
+#: The demo's JFC hub: every day from midnight to the last second (a closing time must differ).
+AROUND_THE_CLOCK = {d: (time(0), time(23, 59, 59)) for d in range(7)}
 WEEKDAYS_8_TO_16 = {d: (time(8), time(16)) for d in range(5)}
 
 HUBS: list[dict[str, Any]] = [
@@ -193,18 +204,56 @@ MEETING_ROOMS = [
 ]
 
 
-def seed_demo(today: date) -> list[DemoLogin]:
+#: More members with a plan, so the simulator has a crowd and the front desk has arrivals.
+#: Same password; not printed with the logins above.
+CROWD = [
+    ("rina@demo.ruang.id", "Rina Wulandari", "Rina Event Organizer"),
+    ("agus@demo.ruang.id", "Agus Pratama", "Agus Sablon"),
+    ("dian@demo.ruang.id", "Dian Permata", "Dian Kue Basah"),
+    ("eko@demo.ruang.id", "Eko Saputra", "Eko Servis HP"),
+    ("fitri@demo.ruang.id", "Fitri Handayani", "Fitri Hijab"),
+    ("joko@demo.ruang.id", "Joko Susilo", "Joko Digital"),
+]
+#: Rina runs an event in the Aula every day: the Aula's room door opens for her and refuses
+#: everyone else. Two halves of a day, as the Aula takes at most 12 hours a booking.
+EVENT_ORGANISER = "rina@demo.ruang.id"
+EVENT_SPACE = "Aula Acara"
+#: Desks the crowd books (the browser tests book others: B03, B04, D07, E07, E08).
+CROWD_DESKS = ["C01", "C02", "C03", "C04", "C05"]
+BOOKED_DAYS = 4  # today and the next three
+
+AREA, MEETING_ZONE, FOCUS = "Area Kerja", "Ruang Rapat", "Ruang Fokus"
+FOCUS_CAPACITY = 2  # small enough that the simulated crowd fills it: "zone full"
+DOORS: list[dict[str, Any]] = [
+    dict(
+        name="Pintu Masuk Utama",
+        kind=DoorKind.ENTRANCE,
+        into=AREA,
+        anti_passback=True,  # in twice without going out is refused
+    ),
+    dict(name="Pintu Keluar Utama", kind=DoorKind.EXIT, into=AREA),
+    dict(name="Pintu Aula Acara", kind=DoorKind.ROOM, out_of=AREA, room=EVENT_SPACE),
+    dict(name="Pintu Ruang Fokus", kind=DoorKind.ENTRANCE, out_of=AREA, into=FOCUS),
+]
+
+
+def seed_demo(today: date, now: datetime | None = None) -> list[DemoLogin]:
     """Create whatever of the demo is missing; returns the logins to print."""
+    now = now or utcnow()
     with transaction():
         hubs = {spec["slug"]: _hub(spec) for spec in HUBS}
         _jfc_floor(hubs["jfc-hub"])
+        _jfc_doors(hubs["jfc-hub"])
         for slug, hub in hubs.items():
             if slug != "jfc-hub":
                 _centre_floor(hub)
         plans = {spec["code"]: _plan(spec) for spec in PLANS}
         logins = [_person(spec, hubs, plans, today) for spec in PEOPLE]
+        crowd = [_person(_crowd_spec(*member), hubs, plans, today).email for member in CROWD]
     holidays = resources.files("app.seed").joinpath("data/holidays-id.csv").read_text("utf-8")
     import_closures(holidays)
+    with transaction():  # after the holidays: no bookings on a day the hub is closed
+        _bookings(hubs["jfc-hub"], crowd, now)
     return logins
 
 
@@ -213,7 +262,7 @@ def _hub(spec: dict[str, Any]) -> Hub:
     if hub is None:
         hub = Hub(**spec)
         db.session.add(hub)
-        weekly = WEEKDAYS_8_TO_20 if spec["slug"] == "jfc-hub" else WEEKDAYS_8_TO_16
+        weekly = AROUND_THE_CLOCK if spec["slug"] == "jfc-hub" else WEEKDAYS_8_TO_16
         set_opening_hours(hub, dict(weekly))
         db.session.flush()
     return hub
@@ -286,6 +335,90 @@ def _jfc_floor(hub: Hub) -> None:
             width=480,
             height=280,
             amenities=["projector", "sound", "stage"],
+        )
+    )
+
+
+def _jfc_doors(hub: Hub) -> None:
+    """The main entrance and exit, the Aula's room door and the door into a small zone."""
+    floor = next(f for f in hub.floors if f.name == "Lantai 23")
+    if not any(z.name == FOCUS for z in floor.zones):
+        floor.zones.append(Zone(name=FOCUS, capacity=FOCUS_CAPACITY))
+    db.session.flush()
+    zones = {z.name: z for z in floor.zones}
+    rooms = {r.name: r for r in floor.resources}
+    existing = set(db.session.scalars(select(Door.name).where(Door.hub_id == hub.id)))
+    for spec in DOORS:
+        if spec["name"] in existing:
+            continue
+        db.session.add(
+            Door(
+                hub_id=hub.id,
+                name=spec["name"],
+                kind=spec["kind"],
+                zone=zones.get(spec.get("into", "")),
+                from_zone=zones.get(spec.get("out_of", "")),
+                resource=rooms.get(spec.get("room", "")),
+                anti_passback=spec.get("anti_passback", False),
+            )
+        )
+
+
+def _crowd_spec(email: str, name: str, business: str) -> dict[str, Any]:
+    return dict(
+        email=email,
+        name=name,
+        business_name=business,
+        kecamatan="Tanah Abang",
+        roles=[(Role.MEMBER, None)],
+        plan="umkm-gratis",
+        note="member",
+    )
+
+
+def _bookings(hub: Hub, emails: list[str], now: datetime) -> None:
+    """Desks for the crowd and Rina's Aula, from the hub's today on. What covers now is
+    checked in (they are in the building), so the no-show job leaves it alone; later ones are
+    confirmed. Looked up by member, resource and start: never made twice."""
+    members = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    resources = {r.name: r for f in hub.floors for r in f.resources}
+    desk_holders = [e for e in emails if e != EVENT_ORGANISER]
+    today = hub.today(now)
+    for offset in range(BOOKED_DAYS):
+        opening = hub.opening_interval(today + timedelta(days=offset))
+        if opening is None:
+            continue  # a holiday
+        opens, closes = opening
+        half = opens + (closes - opens) / 2
+        event = members[EVENT_ORGANISER]
+        for start, end in ((opens, half), (half, closes)):
+            _booking(event, resources[EVENT_SPACE], start, end, now)
+        for email, desk in zip(desk_holders, CROWD_DESKS, strict=False):
+            _booking(members[email], resources[desk], opens, closes, now)
+
+
+def _booking(
+    member: User, resource: Resource, start: datetime, end: datetime, now: datetime
+) -> None:
+    found = db.session.scalar(
+        select(Booking.id).where(
+            Booking.member_id == member.id,
+            Booking.resource_id == resource.id,
+            Booking.start_at == start,
+        )
+    )
+    if found is not None or end <= now:
+        return
+    checked_in = start <= now
+    db.session.add(
+        Booking(
+            resource_id=resource.id,
+            member_id=member.id,
+            start_at=start,
+            end_at=end,
+            status=BookingStatus.CHECKED_IN if checked_in else BookingStatus.CONFIRMED,
+            checked_in_at=now if checked_in else None,
+            exclusive=resource.capacity == 1,
         )
     )
 

@@ -8,10 +8,14 @@ from flask import Flask
 
 from app.web.admin import admin
 from app.web.auth import auth
+from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
+from app.web.converters import init_converters
 from app.web.devices import devices
+from app.web.doors import doors
 from app.web.errors import register_error_pages
 from app.web.frontdesk import frontdesk
+from app.web.headers import init_security_headers
 from app.web.member import member
 from app.web.navigation import init_navigation
 from app.web.occupancy import occupancy
@@ -38,14 +42,17 @@ def register_web(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         return user if user is not None and not user.is_suspended else None
 
+    init_converters(app)
+    refuse_unusable_requests(app)
     _read_snapshots(app)
     limiter.init_app(app)
     init_i18n(app)
     init_context(app)
     init_navigation(app)
+    init_security_headers(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, passes, frontdesk, admin, devices, occupancy):
+    for blueprint in (auth, member, passes, frontdesk, admin, devices, doors, occupancy):
         app.register_blueprint(blueprint)
 
 

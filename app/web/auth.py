@@ -26,6 +26,7 @@ from app.services.people import registration
 from app.web.auth_forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from app.web.context import external_link, mailer, signer
 from app.web.messages import describe
+from app.web.redirects import local_path, same_site_referrer
 
 auth = Blueprint("auth", __name__)
 
@@ -115,7 +116,7 @@ def login() -> str | Response:
         else:
             login_user(user, remember=bool(form.remember.data))
             session.permanent = True
-            return redirect(_safe_next() or url_for("public.index"))
+            return redirect(_next_page() or url_for("public.index"))
     return render_template("auth/login.html", form=form, unverified=unverified)
 
 
@@ -175,12 +176,9 @@ def choose_language(locale: str) -> Response:
         session["locale"] = locale
         if current_user.is_authenticated:
             registration.set_locale(current_user.id, locale)
-    return redirect(_safe_next() or request.referrer or url_for("public.index"))
+    return redirect(_next_page() or same_site_referrer() or url_for("public.index"))
 
 
-def _safe_next() -> str | None:
-    """A same-site path to return to, never an absolute URL (no open redirects)."""
-    target = request.args.get("next") or request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+def _next_page() -> str | None:
+    """The page to return to, if the request names one on this site."""
+    return local_path(request.args.get("next") or request.form.get("next"))

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_babel import get_translations, ngettext
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField
+
+from app.web.characters import edge_validators
 
 
 class CatalogueTranslations:
@@ -27,9 +33,30 @@ TRANSLATIONS = CatalogueTranslations()
 
 
 class RuangForm(FlaskForm):
+    """Every form: WTForms' messages from our catalogue, and the edge's checks on every field
+    (app.web.characters) run before the field's own."""
+
     class Meta(FlaskForm.Meta):
         def get_translations(self, form: Any) -> CatalogueTranslations:
             return TRANSLATIONS
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """What a browser's form sends: fields, and uploads only for file fields. Not JSON
+            (Flask-WTF would take it, with lists and objects where fields expect text)."""
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted() or not (request.form or request.files):
+                return None
+            wanted = {field.name for field in form if isinstance(field, FileField)}
+            uploads = [
+                (name, file) for name, file in request.files.items(multi=True) if name in wanted
+            ]
+            return CombinedMultiDict((MultiDict(uploads), request.form))
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [*edge_validators(field), *field.validators]
+            return field
 
 
 def N_(message: str) -> str:

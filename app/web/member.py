@@ -19,6 +19,7 @@ from app.services.booking.member_bookings import BookingWindow
 from app.services.errors import DomainError, NotFound
 from app.web import floor_page
 from app.web.context import me
+from app.web.converters import storable_int
 from app.web.floor_page import KIND_LABELS, STATE_LABELS
 from app.web.member_forms import (
     DeskDayForm,
@@ -77,7 +78,7 @@ def floor(slug: str) -> str:
     hub = member_bookings.active_hub(slug)
     window = member_bookings.booking_window(me(), hub)
     day = _day_in(window)
-    chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=int))
+    chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=storable_int))
     view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
     timelines = member_bookings.floor_timelines(view) if view else {}
     labels = floor_page.Labels()
@@ -199,7 +200,11 @@ def room(slug: str, resource_id: int) -> str | Response:
     starts = slot_starts(hub, resource, opening)
     form = RoomBookingForm()
     fill_room_choices(form, starts, {slot.start for slot in state.slots}, resource)
-    preselect(form, start=request.args.get("start"), minutes=request.args.get("minutes", type=int))
+    preselect(
+        form,
+        start=request.args.get("start"),
+        minutes=request.args.get("minutes", type=storable_int),
+    )
     if form.validate_on_submit():
         start = starts[form.start.data or ""]
         try:

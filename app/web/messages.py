@@ -74,6 +74,7 @@ ACCESS_REASONS: dict[str, Callable[[], str]] = {
     "room_not_booked": lambda: gettext("This room is not booked by this person now."),
     "anti_passback": lambda: gettext("Already in: this pass was last used to enter."),
     "zone_full": lambda: gettext("This area is full."),
+    "door_retired": lambda: gettext("This door is retired: it opens for nobody."),
 }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from sqlalchemy import select, text
+from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.models import Hub
@@ -21,3 +22,9 @@ def index() -> str:
 def healthz() -> dict[str, str]:
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@public.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and feed readers ask for /favicon.ico whatever the page links."""
+    return send_from_directory(str(current_app.static_folder), "favicon.ico", max_age=86400)

@@ -142,8 +142,11 @@ class Server:
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
-            [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"]
-            + ["--log-level", "warning", "--backlog", "2048", "app:create_app()"],
+            [
+                gunicorn,
+                *("--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"),
+                *("--log-level", "warning", "--backlog", "2048", "app:create_app()"),
+            ],
             env=env,
             cwd=ROOT,
         )
@@ -348,8 +351,16 @@ def main() -> None:
                 continue
             rate = r.get("booked_s", r["req_s"])
             rows.append(
-                [name, r["req_s"], rate, r["p50_ms"], r["p95_ms"], r["p99_ms"]]
-                + [r.get("ratio", float("nan")), r["errors"]]
+                [
+                    name,
+                    r["req_s"],
+                    rate,
+                    r["p50_ms"],
+                    r["p95_ms"],
+                    r["p99_ms"],
+                    r.get("ratio", float("nan")),
+                    r["errors"],
+                ]
             )
         print_table(
             ["request", "req/s", "done/s", "p50 ms", "p95 ms", "p99 ms", "of ceiling", "errors"],

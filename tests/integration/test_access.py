@@ -132,6 +132,21 @@ def test_rotating_code_cannot_be_replayed(keyring, at_nine, a_hub, a_member) -> 
     assert decide(token, a_hub, direction=Direction.OUT).granted  # leaving is another use
 
 
+def test_one_code_opens_each_door_once(keyring, at_nine, a_hub, a_room, a_member, session):
+    """The entrance, then a room door a few steps on, within one code's 30 s: both open; the
+    same door again is a replay (a screenshot shown after the member)."""
+    entrance = Door(hub=a_hub, name="Lobby", kind=DoorKind.ENTRANCE)
+    room_door = Door(hub=a_hub, name="Monas", kind=DoorKind.ROOM, resource=a_room)
+    session.add_all([entrance, room_door])
+    session.flush()
+    bookings.book(a_member.id, a_room.id, NINE, NINE + timedelta(hours=1))
+    token = member_code(keyring, a_member)
+    assert decide(token, a_hub, door_id=entrance.id).granted
+    assert decide(token, a_hub, door_id=room_door.id).granted
+    again = decide(token, a_hub, door_id=room_door.id)
+    assert (again.granted, again.reason) == (False, Reason.REPLAYED)
+
+
 def test_duplicate_event_id_is_stored_once(keyring, at_nine, a_hub, a_member) -> None:
     token = member_code(keyring, a_member)
     first = decide(token, a_hub, event_id="reader-1:42")

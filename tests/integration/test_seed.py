@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from app.models import (
     ACTIVE_STATUSES,
     BillingInterval,
     Booking,
+    BookingStatus,
+    Door,
+    DoorKind,
     Floor,
     Hub,
     Plan,
@@ -207,3 +211,46 @@ def test_seed_bulk_is_deterministic(clock, backend: str, tmp_path: Path) -> None
                 db.engine.dispose()
     assert len(loaded[0]) == 200
     assert loaded[0] == loaded[1]
+
+
+def test_the_demo_shows_every_door_check_at_any_hour(fresh_app: Flask, clock) -> None:
+    """Seeded in the middle of the night (02:00 WIB): the demo hub is open, has a main entrance
+    with anti-passback and an exit, a room door serving a room, a door into a zone with a small
+    capacity, and bookings from the hub's today on; a second run adds nothing."""
+    night = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)  # Wednesday 02:00 WIB
+    clock(night)
+    run(fresh_app, "seed-demo")
+    first = row_counts(fresh_app)
+    run(fresh_app, "seed-demo")
+    assert row_counts(fresh_app) == first
+    with fresh_app.app_context():
+        jfc = db.session.scalar(select(Hub).where(Hub.slug == "jfc-hub"))
+        assert jfc is not None
+        for hour in range(0, 24 * 7, 5):  # a week of hours, every fifth
+            assert jfc.is_open_at(night + timedelta(hours=hour)), hour
+        doors = {d.name: d for d in db.session.scalars(select(Door).where(Door.hub_id == jfc.id))}
+        kinds = [d.kind for d in doors.values()]
+        assert DoorKind.EXIT in kinds
+        entrance = next(
+            d for d in doors.values() if d.kind is DoorKind.ENTRANCE and d.anti_passback
+        )
+        assert entrance.from_zone_id is None
+        assert entrance.zone_id is not None
+        room_door = next(d for d in doors.values() if d.kind is DoorKind.ROOM)
+        assert room_door.resource is not None
+        small = [
+            d.zone for d in doors.values() if d.zone and d.zone.capacity and d.zone.capacity <= 5
+        ]
+        assert small, "a door into a zone small enough to fill"
+
+        today = jfc.today(night)
+        booked = db.session.scalars(
+            select(Booking).join(Resource).join(Floor).where(Floor.hub_id == jfc.id)
+        ).all()
+        days = {jfc.local_date(b.start_at) for b in booked}
+        assert {today, today + timedelta(days=1), today + timedelta(days=2)} <= days
+        now_covered = [b for b in booked if b.start_at <= night < b.end_at]
+        assert any(b.resource_id == room_door.resource_id for b in now_covered)
+        assert all(b.status is BookingStatus.CHECKED_IN for b in now_covered)
+        assert all(b.status is BookingStatus.CONFIRMED for b in booked if b.start_at > night)
+        db.session.remove()

@@ -33,3 +33,14 @@ def test_environment_wins(tmp_path) -> None:
     assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
     assert settings.flask_config()["RUANG_SMTP_HOST"] == "mail.example.com"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_shares_rate_limit_counts(tmp_path) -> None:
+    """Several web processes must count login attempts together: memory storage would give
+    each worker its own allowance."""
+    base = {"RUANG_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "s"}
+    production = load_settings({**base, "RUANG_ENV": "production"}).flask_config()
+    assert production["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    chosen = {**base, "RUANG_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://cache:6379/2"}
+    assert load_settings(chosen).flask_config()["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    assert "RATELIMIT_STORAGE_URI" not in load_settings(base).flask_config()  # memory in dev

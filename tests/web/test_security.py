@@ -62,6 +62,7 @@ def test_session_cookie_flags(client, a_member, login) -> None:
     assert "HttpOnly" in session_cookie
     assert "SameSite=Lax" in session_cookie
     assert "HttpOnly" in remember_cookie
+    assert "SameSite=Lax" in remember_cookie
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember_cookie).group(1))
     lifetime = expires - datetime.now(UTC)
     assert timedelta(days=13) < lifetime <= timedelta(days=14)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -78,6 +79,8 @@ class Reason:
     ROOM_NOT_BOOKED = "room_not_booked"
     ANTI_PASSBACK = "anti_passback"
     ZONE_FULL = "zone_full"
+    #: Not a check of the pass: a retired door opens for nobody, checked before anything else.
+    DOOR_RETIRED = "door_retired"
 
 
 ROTATING = (passcode.PassKind.MEMBER, passcode.PassKind.STAFF)
@@ -261,6 +264,8 @@ def _check(
     keys: Mapping[int, Ed25519PublicKey],
     now: datetime,
 ) -> None:
+    if ctx.door is not None and ctx.door.retired:
+        raise _Denied(Reason.DOOR_RETIRED)
     try:
         ctx.claims = passcode.verify(request.token, keys, now.timestamp())
     except passcode.TokenRejected as rejected:
@@ -294,11 +299,11 @@ def _check_door(
             raise _Denied(Reason.ROOM_NOT_BOOKED)
     if door.anti_passback and _last_direction(ctx) == direction:
         raise _Denied(Reason.ANTI_PASSBACK)
+    zone_id, capacity = door.zone_entered(direction)
     if (
-        direction is Direction.IN
-        and door.zone_id is not None
-        and door.zone_capacity is not None
-        and zone_occupancy(door.zone_id, ctx.hub.calendar, now) >= door.zone_capacity
+        zone_id is not None
+        and capacity is not None
+        and zone_occupancy(zone_id, ctx.hub.calendar, now) >= capacity
     ):
         raise _Denied(Reason.ZONE_FULL)
 
@@ -477,26 +482,36 @@ def _last_direction(ctx: _Context) -> Direction | None:
 
 def zone_occupancy(zone_id: int, calendar: Calendar, now: datetime) -> int:
     """People in a zone now: its people counter's recent count when it has one, else today's
-    granted entries minus exits through its doors."""
+    granted passages into it minus those out of it, through the doors that lead into it (in
+    enters, out leaves) and out of it (in leaves, out enters)."""
     counted = people_in_zone(zone_id, now)
     if counted is not None:
         return counted
     start, _ = calendar.local_day_bounds(calendar.local_date(now))
     rows = db.session.execute(
-        select(AccessEvent.direction, func.count())
+        select(Door.zone_id, AccessEvent.direction, func.count())
         .join(Door, AccessEvent.door_id == Door.id)
-        .where(Door.zone_id == zone_id, AccessEvent.granted, AccessEvent.decided_at >= start)
-        .group_by(AccessEvent.direction)
+        .where(
+            or_(Door.zone_id == zone_id, Door.from_zone_id == zone_id),
+            AccessEvent.granted,
+            AccessEvent.decided_at >= start,
+        )
+        .group_by(Door.zone_id, AccessEvent.direction)
     ).all()
-    counts = {direction: count for direction, count in rows}
-    return max(counts.get(Direction.IN, 0) - counts.get(Direction.OUT, 0), 0)
+    people = 0
+    for into, direction, count in rows:  # a door into the zone, or else one out of it
+        people += count if (into == zone_id) == (direction is Direction.IN) else -count
+    return max(people, 0)
 
 
 def _replay_key(ctx: _Context, request: AccessRequest) -> str | None:
+    """A rotating code opens each door once each way: the entrance and then a room door
+    within one code's life are two uses; the same door again is a replay."""
     claims = ctx.claims
     if claims is None or claims.kind not in ROTATING:
         return None
-    return f"{ctx.hub.id}:{claims.pass_id}:{request.direction.value}:{claims.valid_from}"
+    door = request.door_id or 0  # the front desk's scanner: no door
+    return f"{ctx.hub.id}:{door}:{claims.pass_id}:{request.direction.value}:{claims.valid_from}"
 
 
 def _already_used(replay_key: str | None) -> bool:

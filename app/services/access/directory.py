@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, event, inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -30,6 +30,7 @@ from app.models import (
     Closure,
     Device,
     DeviceKind,
+    Direction,
     Door,
     DoorKind,
     Hub,
@@ -62,10 +63,19 @@ class DoorEntry:
     hub_id: int
     kind: DoorKind
     resource_id: int | None
-    zone_id: int | None
+    zone_id: int | None  # passing "in" walks into this zone
     zone_capacity: int | None
+    from_zone_id: int | None  # ... out of this one (passing "out" walks back into it)
+    from_zone_capacity: int | None
     anti_passback: bool
     open_seconds: int
+    retired: bool
+
+    def zone_entered(self, direction: Direction) -> tuple[int | None, int | None]:
+        """The zone someone passing this way walks into, and its capacity."""
+        if direction is Direction.IN:
+            return self.zone_id, self.zone_capacity
+        return self.from_zone_id, self.from_zone_capacity
 
 
 @dataclass(frozen=True)
@@ -190,17 +200,22 @@ def _load_hub(hub_id: int) -> HubEntry | None:
 
 
 def _load_door(door_id: int) -> DoorEntry | None:
+    into, out_of = aliased(Zone), aliased(Zone)
     row = db.session.execute(
         select(
             Door.hub_id,
             Door.kind,
             Door.resource_id,
             Door.zone_id,
-            Zone.capacity.label("zone_capacity"),
+            into.capacity.label("zone_capacity"),
+            Door.from_zone_id,
+            out_of.capacity.label("from_zone_capacity"),
             Door.anti_passback,
             Door.open_seconds,
+            Door.retired_at.is_not(None).label("retired"),
         )
-        .outerjoin(Zone, Zone.id == Door.zone_id)
+        .outerjoin(into, into.id == Door.zone_id)
+        .outerjoin(out_of, out_of.id == Door.from_zone_id)
         .where(Door.id == door_id)
     ).first()
     return None if row is None else DoorEntry(id=door_id, **row._asdict())

@@ -329,7 +329,9 @@ def _door_id(hub: Hub, name: str) -> int | None:
     if not name.strip():
         return None
     door_id = db.session.scalar(
-        select(Door.id).where(Door.hub_id == hub.id, Door.name == name.strip())
+        select(Door.id).where(
+            Door.hub_id == hub.id, Door.name == name.strip(), Door.retired_at.is_(None)
+        )
     )
     if door_id is None:
         raise InvalidInput(f"no door {name!r} at {hub.slug}", field="door")
@@ -340,7 +342,9 @@ def _zone_id(hub: Hub, name: str) -> int | None:
     if not name.strip():
         return None
     zone_id = db.session.scalar(
-        select(Zone.id).join(Floor).where(Floor.hub_id == hub.id, Zone.name == name.strip())
+        select(Zone.id)
+        .join(Floor)
+        .where(Floor.hub_id == hub.id, Zone.name == name.strip(), Zone.retired_at.is_(None))
     )
     if zone_id is None:
         raise InvalidInput(f"no zone {name!r} at {hub.slug}", field="zone")

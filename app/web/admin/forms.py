@@ -33,11 +33,15 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import BillingInterval, BookingMode, ResourceKind, Role
+from app.money import minor_per_unit
 from app.services.errors import DomainError
 from app.services.hubs.admin import MAX_POLICY_MINUTES
+from app.web.converters import DATABASE_INT_MAX
 from app.web.forms import RuangForm
 from app.web.messages import describe
 
+#: The dearest plan whose price in minor units (sen) fits its Integer column: Rp 21.474.836.
+MAX_PRICE_RUPIAH = DATABASE_INT_MAX // minor_per_unit("IDR")
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 WEEKDAYS = (
     _l("Monday"),
@@ -230,7 +234,7 @@ class PlanForm(RuangForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     price_rupiah = IntegerField(
-        _l("Price (rupiah)"), default=0, validators=[Optional(), NumberRange(0, 1_000_000_000)]
+        _l("Price (rupiah)"), default=0, validators=[Optional(), NumberRange(0, MAX_PRICE_RUPIAH)]
     )
     billing_interval = SelectField(
         _l("Billed"),

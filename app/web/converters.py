@@ -1,0 +1,42 @@
+"""Integers from the outside, bounded to what the database columns hold.
+
+Ids and counts are `Integer` columns: 32-bit on PostgreSQL (SQLite holds 64). A larger number in a
+URL or a form would reach the driver and fail there as a 500; here it is a 404 or a form error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+#: The largest value an `Integer` column holds on PostgreSQL, the smaller of our databases.
+DATABASE_INT_MAX = 2**31 - 1
+DATABASE_INT_MIN = -(2**31)
+
+
+def fits_database(value: int) -> bool:
+    return DATABASE_INT_MIN <= value <= DATABASE_INT_MAX
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in every route: digits only (no sign), no larger than an id column holds."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", DATABASE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_converters(app: Flask) -> None:
+    """Replace werkzeug's unbounded `int` before any route is registered."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+
+
+def storable_int(value: str) -> int:
+    """`int(value)`, refusing (ValueError) what no integer column holds: for `request.args.get(
+    name, type=storable_int)`, which then gives None as for any other bad number."""
+    number = int(value)
+    if not fits_database(number):
+        raise ValueError(value)
+    return number
