@@ -20,8 +20,26 @@ def fits_database(value: int) -> bool:
     return DATABASE_INT_MIN <= value <= DATABASE_INT_MAX
 
 
+def digits_up_to(limit: int) -> str:
+    """A regular expression for the digit strings of the numbers 0 to `limit`."""
+    digits = str(limit)
+    shorter = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    same_length = [
+        f"{digits[:i]}[0-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if d != "0"
+    ]
+    return "(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:...>` in every route: digits only (no sign), no larger than an id column holds."""
+    """`<int:...>` in every route: digits only (no sign), no larger than an id column holds.
+
+    The bound is in the pattern, not only in the conversion: a path with a larger number then
+    matches no route at all (404), where a failed conversion would leave a sibling route of
+    another method matching (405, as for GET and POST .../cancel)."""
+
+    regex = digits_up_to(DATABASE_INT_MAX)
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", DATABASE_INT_MAX)

@@ -69,6 +69,8 @@ def prepare(app: Flask, members: int) -> WebData:
         seed_demo(hub_today)
         hub = db.session.scalar(select(Hub).where(Hub.slug == HUB))
         assert hub is not None
+        with transaction():  # the same day shape whatever the demo's hours are
+            set_opening_hours(hub, {weekday: (time(8), time(20)) for weekday in range(7)})
         busy_day, free_day = _two_open_days(hub, hub.today())
         plan = db.session.scalar(select(Plan).where(Plan.code == PLAN))
         assert plan is not None

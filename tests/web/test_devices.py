@@ -4,6 +4,7 @@ for hub admins, and remote unlock through the real broker (or a clear 'no broker
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -213,3 +214,19 @@ def test_an_offline_reader_is_not_sent_an_unlock_and_the_page_says_so(
     assert "Lobby reader is offline: the door cannot be opened from here." in answer.text
     assert "Unlock sent" not in answer.text
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "remote_unlock")) is None
+
+
+def test_the_unlock_button_of_an_offline_reader_is_disabled_and_says_why(
+    client, login, staff, a_hub, lobby, publisher, mqtt_broker: Broker, session
+) -> None:
+    publisher(MqttCommandPublisher(mqtt_broker.url))
+    page = login(staff).get(f"/devices/{a_hub.slug}/")
+    assert re.search(r'<button type="submit" class="primary">Unlock door</button>', page.text)
+    lobby.online = False
+    session.commit()
+    page = client.get(f"/devices/{a_hub.slug}/")
+    assert re.search(
+        r'<button type="submit" class="primary" disabled title="Lobby reader is offline: '
+        r'the door cannot be opened from here.">Unlock door</button>',
+        page.text,
+    )
