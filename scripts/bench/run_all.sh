@@ -30,3 +30,19 @@ for backend in sqlite postgresql; do
     --repeat 3 2>&1 | grep --line-buffered -v '^INFO  \[alembic\|^per-hub room' \
     | tee "bench-results/scan-latency-$backend-$stamp.txt"
 done
+
+for backend in sqlite postgresql; do
+  echo
+  echo "== web, in-process ($backend): time, template time and SQL statements per request"
+  "$PY" -u scripts/bench/web_profile.py --backend "$backend" --runs 200 2>&1 \
+    | grep --line-buffered '^|\|^backend' | tee "bench-results/web-profile-$backend-$stamp.txt"
+done
+
+echo
+if command -v wrk >/dev/null 2>&1; then
+  echo "== web under load (gunicorn, 2 sync workers; wrk; static-file ceiling; the 500-member burst)"
+  "$PY" -u scripts/bench/web.py --backends sqlite,postgresql --clients 8,32 --seconds 10 2>&1 \
+    | grep --line-buffered '^|\|^burst\|^sqlite\|^postgresql' | tee "bench-results/web-$stamp.txt"
+else
+  echo "== web under load skipped: wrk is not installed (Debian: apt-get install wrk)"
+fi

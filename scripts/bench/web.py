@@ -46,7 +46,7 @@ from benchlib import (
     write_json,
 )
 from flask import Flask
-from webdata import BENCH_HUB, PASSWORD, WebData, member_email, prepare
+from webdata import BENCH_DESKS, BENCH_HUB, PASSWORD, WebData, member_email, prepare
 
 from app.extensions import db
 
@@ -333,7 +333,7 @@ def main() -> None:
     parser.add_argument("--clients", default="8,32")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--booking-members", type=int, default=300)
+    parser.add_argument("--booking-members", type=int, default=BENCH_DESKS)
     parser.add_argument("--pg-url")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
