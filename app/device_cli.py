@@ -8,12 +8,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Adapter, DeviceKind, Hub
+from app.cli_shared import domain_errors_exit, hub_named
+from app.models import Adapter, DeviceKind
 from app.services.devices import registry as device_admin
-from app.services.errors import DomainError
 from config.mosquitto.passwords import write_password_file
 
 BASE_ACL = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "acl"
@@ -22,13 +20,6 @@ BASE_ACL = Path(__file__).resolve().parent.parent / "config" / "mosquitto" / "ac
 @click.group("device")
 def device() -> None:
     """Devices: readers, sensors and adapters."""
-
-
-def _hub(slug: str) -> Hub:
-    hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
-    if hub is None:
-        raise click.ClickException(f"no hub {slug!r}")
-    return hub
 
 
 def _show_credentials(issued: device_admin.IssuedCredentials) -> None:
@@ -63,7 +54,7 @@ def add_command(
     adapter_config: str,
 ) -> None:
     """Register a device and issue its MQTT password (shown once)."""
-    try:
+    with domain_errors_exit():
         details = device_admin.DeviceDetails(
             device_id=device_id,
             name=name,
@@ -73,9 +64,7 @@ def add_command(
             door_name=door,
             zone_name=zone,
         )
-        issued = device_admin.register_device(_hub(hub_slug), details)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
+        issued = device_admin.register_device(hub_named(hub_slug), details)
     click.echo(f"Device {device_id} added to {hub_slug}.")
     _show_credentials(issued)
 
@@ -85,7 +74,7 @@ def add_command(
 @with_appcontext
 def list_command(hub_slug: str | None) -> None:
     """The registered devices: hub, kind, adapter, online, last seen, firmware."""
-    devices = device_admin.list_devices(_hub(hub_slug) if hub_slug else None)
+    devices = device_admin.list_devices(hub_named(hub_slug) if hub_slug else None)
     if not devices:
         click.echo("No devices.")
         return
@@ -112,12 +101,10 @@ def list_command(hub_slug: str | None) -> None:
 @with_appcontext
 def configure_command(device_id: str, adapter_config: str) -> None:
     """Change a device's adapter settings, e.g. map another Zigbee2MQTT sensor to a room."""
-    try:
+    with domain_errors_exit():
         configured = device_admin.configure_adapter(
             device_admin.find_device(device_id), device_admin.parse_adapter_config(adapter_config)
         )
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Device {device_id}: {json.dumps(configured.adapter_config)}")
     click.echo("Write the ACL again (`flask ruang device passwords --acl-out FILE`) and reload.")
 
@@ -127,10 +114,8 @@ def configure_command(device_id: str, adapter_config: str) -> None:
 @with_appcontext
 def rotate_password_command(device_id: str) -> None:
     """Issue a new MQTT password for a device (the old one stops at the broker's next reload)."""
-    try:
+    with domain_errors_exit():
         issued = device_admin.rotate_password(device_admin.find_device(device_id))
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
     _show_credentials(issued)
 
 

@@ -9,21 +9,12 @@ from collections.abc import Callable
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Door, DoorKind, Hub, Zone
+from app.cli_shared import domain_errors_exit, hub_named
+from app.models import Door, DoorKind, Zone
 from app.services.devices import doors as door_admin
-from app.services.errors import DomainError
 
 KINDS = click.Choice([kind.value for kind in DoorKind])
-
-
-def _hub(slug: str) -> Hub:
-    hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
-    if hub is None:
-        raise click.ClickException(f"no hub {slug!r}")
-    return hub
 
 
 def _capacity(value: str | None) -> int | None:
@@ -79,11 +70,9 @@ def _with_options(options: list[click.Option]) -> Callable[[click.Command], clic
 @with_appcontext
 def add_door_command(hub_slug: str, name: str, readers: tuple[str, ...], **values: object) -> None:
     """Add a door (and put readers on it)."""
-    try:
-        hub = _hub(hub_slug)
+    with domain_errors_exit():
+        hub = hub_named(hub_slug)
         added = door_admin.add_door(hub, _details(name, values, None), readers)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Door {added.name!r} added to {hub_slug}: {_describe(added)}")
 
 
@@ -97,11 +86,9 @@ def edit_door_command(
     hub_slug: str, name: str, rename: str | None, readers: tuple[str, ...], **values: object
 ) -> None:
     """Change a door; readers given with --reader move onto it."""
-    try:
-        found = door_admin.door_named(_hub(hub_slug), name)
+    with domain_errors_exit():
+        found = door_admin.door_named(hub_named(hub_slug), name)
         edited = door_admin.edit_door(found, _details(rename or found.name, values, found), readers)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Door {edited.name!r}: {_describe(edited)}")
 
 
@@ -111,10 +98,8 @@ def edit_door_command(
 @with_appcontext
 def retire_door_command(hub_slug: str, name: str) -> None:
     """Retire a door: it refuses every scan from now on; its history stays."""
-    try:
-        retired = door_admin.retire_door(door_admin.door_named(_hub(hub_slug), name))
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
+    with domain_errors_exit():
+        retired = door_admin.retire_door(door_admin.door_named(hub_named(hub_slug), name))
     click.echo(f"Door {retired.name!r} is retired: its readers refuse every scan.")
 
 
@@ -124,7 +109,7 @@ def retire_door_command(hub_slug: str, name: str) -> None:
 @with_appcontext
 def list_doors_command(hub_slug: str, include_retired: bool) -> None:
     """The hub's doors: where each leads, its checks and its readers."""
-    found = door_admin.list_doors(_hub(hub_slug), include_retired)
+    found = door_admin.list_doors(hub_named(hub_slug), include_retired)
     if not found:
         click.echo("No doors.")
     for item in found:
@@ -180,11 +165,9 @@ def zone() -> None:
 @with_appcontext
 def add_zone_command(hub_slug: str, floor: str, name: str, capacity: str | None) -> None:
     """Add a zone to a floor."""
-    try:
+    with domain_errors_exit():
         details = door_admin.ZoneDetails(name, floor, _capacity(capacity))
-        added = door_admin.add_zone(_hub(hub_slug), details)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
+        added = door_admin.add_zone(hub_named(hub_slug), details)
     click.echo(f"Zone {added.name!r} added to {floor}: {_describe_zone(added)}")
 
 
@@ -199,16 +182,14 @@ def edit_zone_command(
     hub_slug: str, name: str, rename: str | None, floor: str | None, capacity: str | None
 ) -> None:
     """Change a zone's name, floor or capacity."""
-    try:
-        found = door_admin.zone_named(_hub(hub_slug), name)
+    with domain_errors_exit():
+        found = door_admin.zone_named(hub_named(hub_slug), name)
         details = door_admin.ZoneDetails(
             rename or found.name,
             floor or found.floor.name,
             found.capacity if capacity is None else _capacity(capacity),
         )
         edited = door_admin.edit_zone(found, details)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Zone {edited.name!r}: {_describe_zone(edited)}")
 
 
@@ -218,10 +199,8 @@ def edit_zone_command(
 @with_appcontext
 def retire_zone_command(hub_slug: str, name: str) -> None:
     """Retire a zone no active door or sensor uses; its history stays."""
-    try:
-        retired = door_admin.retire_zone(door_admin.zone_named(_hub(hub_slug), name))
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
+    with domain_errors_exit():
+        retired = door_admin.retire_zone(door_admin.zone_named(hub_named(hub_slug), name))
     click.echo(f"Zone {retired.name!r} is retired.")
 
 
@@ -231,7 +210,7 @@ def retire_zone_command(hub_slug: str, name: str) -> None:
 @with_appcontext
 def list_zones_command(hub_slug: str, include_retired: bool) -> None:
     """The hub's zones, by floor, with their capacity."""
-    found = door_admin.list_zones(_hub(hub_slug), include_retired)
+    found = door_admin.list_zones(hub_named(hub_slug), include_retired)
     if not found:
         click.echo("No zones.")
     for item in found:
