@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -13,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.models import Hub, Resource
+from app.models import Floor, Hub, Resource
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
-from app.services.booking.member_bookings import BookingWindow
+from app.services.booking.member_bookings import BookingWindow, TimelineSlot
 from app.services.errors import DomainError, NotFound
 from app.web import floor_page
 from app.web.context import me
@@ -75,26 +76,63 @@ def hubs() -> str:
 
 @member.get("/<slug>/")
 def floor(slug: str) -> str:
-    hub = member_bookings.active_hub(slug)
+    """The floor plan of a day. The list of its desks and rooms is drawn only when asked for
+    (`?list=1`, or fetched from `floor_list` when the member unfolds it or taps a desk)."""
+    page = _floor_of_the_day(slug)
+    view, labels = page.view, floor_page.Labels()
+    with_list = request.args.get("list") == "1"
+    return render_template(
+        "member/floor.html",
+        hub=page.hub,
+        floor=page.floor,
+        view=view,
+        day=page.day,
+        window=page.window,
+        closure=page.hub.closure_on(page.day),
+        plan_min_width=floor_page.plan_min_width(page.floor.plan_width, view)
+        if page.floor and view
+        else 0,
+        shapes=floor_page.plan_shapes(page.hub, page.day, view, page.timelines, labels)
+        if view
+        else [],
+        counts=Counter(r.state.value for r in view.resources) if view else Counter(),
+        rows=page.rows(labels) if with_list else None,
+        resource_count=len(view.resources) if view else 0,
+    )
+
+
+@member.get("/<slug>/list")
+def floor_list(slug: str) -> str:
+    """The lines of the floor's list alone, for the floor page to fetch when they are wanted."""
+    page = _floor_of_the_day(slug)
+    return render_template(
+        "member/floor_list.html", hub=page.hub, day=page.day, rows=page.rows(floor_page.Labels())
+    )
+
+
+@dataclass(frozen=True)
+class _FloorOfTheDay:
+    hub: Hub
+    window: BookingWindow
+    day: date
+    floor: Floor | None
+    view: availability.FloorDay | None
+    timelines: dict[int, list[TimelineSlot]]
+
+    def rows(self, labels: floor_page.Labels) -> list[floor_page.ResourceRow]:
+        resources = self.view.resources if self.view else []
+        return floor_page.resource_rows(self.hub, self.day, resources, self.timelines, labels)
+
+
+def _floor_of_the_day(slug: str) -> _FloorOfTheDay:
+    """The hub, the day asked for (kept in the booking window), the floor as the member sees it."""
+    hub = member_bookings.active_hub(slug, with_calendar=True)
     window = member_bookings.booking_window(me(), hub)
     day = _day_in(window)
     chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=storable_int))
     view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
     timelines = member_bookings.floor_timelines(view) if view else {}
-    labels = floor_page.Labels()
-    return render_template(
-        "member/floor.html",
-        hub=hub,
-        floor=chosen,
-        view=view,
-        day=day,
-        window=window,
-        closure=hub.closure_on(day),
-        plan_min_width=floor_page.plan_min_width(chosen.plan_width, view) if chosen and view else 0,
-        shapes=floor_page.plan_shapes(hub, day, view, timelines, labels) if view else [],
-        counts=Counter(r.state.value for r in view.resources) if view else Counter(),
-        rows=floor_page.resource_rows(hub, day, view.resources if view else [], timelines, labels),
-    )
+    return _FloorOfTheDay(hub, window, day, chosen, view, timelines)
 
 
 @member.get("/<slug>/desk/<int:resource_id>")

@@ -116,13 +116,18 @@ def test_floor_plan_draws_every_state_with_a_legend(
     assert f'href="/m/{a_hub.slug}/desk/{free.id}?day={TUESDAY}"' in page
     assert 'class="legend"' in page
     assert "Booked by you (1)" in page
-    # The list under the plan offers the same desks, each with a one-tap booking form.
-    assert f'id="res-{free.id}"' in page
-    assert f'name="resource_id" value="{free.id}"' in page
+    # The list of the same desks, each with a one-tap booking form, is drawn only when asked.
+    assert f'id="res-{free.id}"' not in page
+    listed = client.get(f"/m/{a_hub.slug}/list?day={TUESDAY}").text
+    assert f'id="res-{free.id}"' in listed
+    assert f'name="resource_id" value="{free.id}"' in listed
     # On Monday A02 is taken by someone else: no booking form for it, a waitlist one instead.
     monday = client.get(f"/m/{a_hub.slug}/?day={MONDAY}").text
     assert 'class="res taken"' in monday
-    assert f'action="/m/{a_hub.slug}/waitlist"' in monday
+    assert (
+        f'action="/m/{a_hub.slug}/waitlist"'
+        in client.get(f"/m/{a_hub.slug}/list?day={MONDAY}").text
+    )
 
 
 def test_list_under_the_plan_is_folded_and_one_line_per_resource(
@@ -131,9 +136,10 @@ def test_list_under_the_plan_is_folded_and_one_line_per_resource(
     for n in range(2, 30):
         make_resource(a_hub, name=f"A{n:02}")
     login(siti)
-    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
+    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}&list=1").text
     folded = page[page.index('<details class="res-details"') : page.index("</details>")]
     assert "(30)" in folded
+    assert "data-loaded" in folded
     assert folded.count('class="res-item ') == 30
     # One line each: no room timeline (the room's own page has it), one action per line.
     assert 'class="timeline' not in folded
@@ -142,6 +148,27 @@ def test_list_under_the_plan_is_folded_and_one_line_per_resource(
     assert folded.count("<form ") == 29
     # The waitlist hint is written once per taken desk only, for the sheet to show.
     assert "If a seat frees up" not in folded
+    # The fragment the page fetches holds the same lines.
+    fetched = client.get(f"/m/{a_hub.slug}/list?day={TUESDAY}").text
+    assert fetched.count('class="res-item ') == 30
+    assert "<html" not in fetched
+
+
+def test_floor_page_draws_the_list_only_when_asked(
+    clock, client, login, siti, a_hub, a_desk, a_room, make_resource
+) -> None:
+    for n in range(2, 30):
+        make_resource(a_hub, name=f"A{n:02}")
+    login(siti)
+    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
+    folded = page[page.index('<details class="res-details"') : page.index("</details>")]
+    # The count is there, the 30 lines are not: the page links to itself with the list drawn
+    # (no script) and names the fragment the script fetches when the list is unfolded.
+    assert "(30)" in folded
+    assert 'class="res-item ' not in folded
+    assert f"day={TUESDAY}&amp;list=1#list" in folded
+    assert f'data-list-url="/m/{a_hub.slug}/list?' in folded
+    assert " open" not in folded.split(">", 1)[0]
 
 
 def test_plan_is_wide_enough_for_fingers(clock, client, login, siti, a_hub, make_resource):
