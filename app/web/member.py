@@ -158,28 +158,30 @@ def desk(slug: str, resource_id: int) -> str | Response:
 
 @member.post("/<slug>/book")
 def book_desk(slug: str) -> Response:
-    hub, chosen = _chosen_desk_day(slug)
+    chosen = _chosen_desk_day(slug)
     if chosen is None:
         return redirect(url_for(".floor", slug=slug))
     resource, day = chosen
-    name = resource.name  # read now: the booking's transaction reloads what it uses
+    # Read now: the booking's transaction ends (committed or rolled back) and expires them.
+    name, floor_id = resource.name, resource.floor_id
     try:
         booking = bookings.book_whole_day(me().id, resource.id, day)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not booked: %(reason)s", reason=describe(error)), "error")
-        return _back_to_floor(hub, resource, day)
+        return _back_to_floor(slug, floor_id, day)
     flash(gettext("Booked: %(name)s.", name=name), "success")
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
 @member.post("/<slug>/waitlist")
 def join_waitlist(slug: str) -> Response:
-    hub, chosen = _chosen_desk_day(slug)
+    chosen = _chosen_desk_day(slug)
     if chosen is None:
         return redirect(url_for(".floor", slug=slug))
     resource, day = chosen
+    name, floor_id = resource.name, resource.floor_id  # read before the transaction expires them
     try:
         waitlist.join_waitlist_for_day(me().id, resource.id, day)
     except NotFound:
@@ -191,22 +193,22 @@ def join_waitlist(slug: str) -> Response:
             gettext(
                 "You are on the waitlist for %(name)s. If a seat frees up we book it for you "
                 "and it appears in My bookings.",
-                name=resource.name,
+                name=name,
             ),
             "success",
         )
-    return _back_to_floor(hub, resource, day)
+    return _back_to_floor(slug, floor_id, day)
 
 
-def _chosen_desk_day(slug: str) -> tuple[Hub, tuple[Resource, date] | None]:
-    """The hub, and the desk and day the posted form names (None, with a message, if it does not:
-    404 for a desk of another hub)."""
+def _chosen_desk_day(slug: str) -> tuple[Resource, date] | None:
+    """The desk and day the posted form names (None, with a message, if it does not; 404 for a
+    desk of another hub)."""
     hub = member_bookings.active_hub(slug)
     form = DeskDayForm()
     if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
         flash(gettext("Choose a desk and a date."), "error")
-        return hub, None
-    return hub, (member_bookings.resource_at_hub(hub, form.resource_id.data), form.day.data)
+        return None
+    return member_bookings.resource_at_hub(hub, form.resource_id.data), form.day.data
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -402,8 +404,8 @@ def _hours(count: float | None) -> str:
     return gettext("%(hours)s h", hours=format_decimal(count or 0, "#,##0.#", locale=get_locale()))
 
 
-def _back_to_floor(hub: Hub, resource: Resource, day: date) -> Response:
-    return redirect(url_for(".floor", slug=hub.slug, floor=resource.floor_id, day=day))
+def _back_to_floor(slug: str, floor_id: int, day: date) -> Response:
+    return redirect(url_for(".floor", slug=slug, floor=floor_id, day=day))
 
 
 def _series_request(form: SeriesForm, hub: Hub, resource: Resource) -> recurring.SeriesRequest:
