@@ -5,13 +5,17 @@ the floor: 46 resources cost ~50 ms of Jinja before, see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from app.models import BookingMode, Hub
+from app.models import BookingMode, Floor, Hub
 from app.services.booking.availability import FloorDay, ResourceDay
 from app.services.booking.member_bookings import TimelineSlot
 
@@ -167,6 +171,37 @@ def plan_shapes(
             )
         )
     return shapes
+
+
+def plan_drawing(shapes: list[PlanShape], floor: Floor, day: date, min_width: int) -> Markup:
+    """The plan's SVG. It is a function of the shapes, the floor, the day and the language
+    alone, so the same plan is drawn once per process and reused while nothing on it changes
+    (when a booking window opens, every member opens the same floor at once)."""
+    draw: Callable[..., Markup] = current_app.extensions.setdefault(
+        "ruang.plan_drawings", functools.lru_cache(maxsize=128)(_draw_plan)
+    )
+    plan = (floor.name, floor.plan_width, floor.plan_height)
+    return draw(tuple(shapes), plan, day, min_width, str(get_locale()))
+
+
+def _draw_plan(
+    shapes: tuple[PlanShape, ...],
+    plan: tuple[str, int, int],
+    day: date,
+    min_width: int,
+    _locale: str,  # part of the cache key: the drawing's title is in the page's language
+) -> Markup:
+    macros = current_app.jinja_env.get_template("member/_macros.html").module
+    name, width, height = plan
+    drawing: Markup = macros.floorplan(shapes, _Plan(name, width, height), day, min_width)  # type: ignore[attr-defined]
+    return drawing
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    plan_width: int
+    plan_height: int
 
 
 def plan_min_width(plan_width: int, view: FloorDay) -> int:

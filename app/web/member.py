@@ -81,6 +81,14 @@ def floor(slug: str) -> str:
     page = _floor_of_the_day(slug)
     view, labels = page.view, floor_page.Labels()
     with_list = request.args.get("list") == "1"
+    plan = None
+    if page.floor and view:
+        plan = floor_page.plan_drawing(
+            floor_page.plan_shapes(page.hub, page.day, view, page.timelines, labels),
+            page.floor,
+            page.day,
+            floor_page.plan_min_width(page.floor.plan_width, view),
+        )
     return render_template(
         "member/floor.html",
         hub=page.hub,
@@ -89,12 +97,7 @@ def floor(slug: str) -> str:
         day=page.day,
         window=page.window,
         closure=page.hub.closure_on(page.day),
-        plan_min_width=floor_page.plan_min_width(page.floor.plan_width, view)
-        if page.floor and view
-        else 0,
-        shapes=floor_page.plan_shapes(page.hub, page.day, view, page.timelines, labels)
-        if view
-        else [],
+        plan=plan,
         counts=Counter(r.state.value for r in view.resources) if view else Counter(),
         rows=page.rows(labels) if with_list else None,
         resource_count=len(view.resources) if view else 0,

@@ -130,6 +130,50 @@ def test_floor_plan_draws_every_state_with_a_legend(
     )
 
 
+def test_plan_drawn_again_shows_each_change_at_once(
+    clock, client, login, siti, other, a_hub, a_room, make_resource
+) -> None:
+    """The plan's pass and drawing are reused while nothing on them changes: a booking by
+    someone else, the viewer's own booking, a room slot going by, a change to a desk, each shows
+    on the next view, and one member's "mine" never reaches another's plan."""
+    desk = make_resource(a_hub, name="A01", x=10, y=10, width=56, height=48)
+    login(siti)
+    floor_url = f"/m/{a_hub.slug}/?day={MONDAY}"
+
+    def plan(url: str = floor_url) -> str:
+        page = client.get(url).text
+        return page[page.index("<svg") : page.index("</svg>")]
+
+    assert f'class="res free" data-sheet="res-{desk.id}"' in plan()
+    bookings.book_whole_day(other.id, desk.id, MONDAY)
+    assert f'class="res taken" data-sheet="res-{desk.id}"' in plan()
+    # Budi sees his own desk as his, Siti (the same rows, no booking of hers) as taken.
+    login(other)
+    assert f'class="res mine" data-sheet="res-{desk.id}"' in plan()
+    login(siti)
+    assert f'class="res taken" data-sheet="res-{desk.id}"' in plan()
+    # The room's free slots count down as the morning goes by (08:00 WIB: 18 slots to 17:00).
+    room_list = f"/m/{a_hub.slug}/list?day={MONDAY}"
+    assert "18 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 8, 30))
+    assert "17 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 8, 59))
+    assert "17 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 9, 0))
+    assert "16 free slots" in client.get(room_list).text
+    # The room's last half hour is booked: at 16:29 its 16:00 slot is still free, from 16:30
+    # nothing is left (the pass is reused within a minute, never across one).
+    bookings.book(other.id, a_room.id, hub_time(a_hub, MONDAY, 16, 30), hub_time(a_hub, MONDAY, 17))
+    clock(hub_time(a_hub, MONDAY, 16, 29) + timedelta(seconds=59))
+    assert f'class="res free" data-sheet="res-{a_room.id}"' in plan()
+    clock(hub_time(a_hub, MONDAY, 16, 30))
+    assert f'class="res taken" data-sheet="res-{a_room.id}"' in plan()
+    # A desk renamed by an admin is drawn with its new name.
+    desk.name = "A01-Jendela"
+    db.session.commit()
+    assert "A01-Jendela" in plan()
+
+
 def test_list_under_the_plan_is_folded_and_one_line_per_resource(
     clock, client, login, siti, a_hub, a_desk, a_room, make_resource
 ) -> None:

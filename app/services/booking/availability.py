@@ -9,10 +9,11 @@ scripts/bench/, docs/benchmarks.md).
 from __future__ import annotations
 
 import enum
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -137,19 +138,50 @@ def floor_day(
     resources = db.session.execute(
         select(*_RESOURCE_COLUMNS).where(Resource.floor_id == floor_id).order_by(Resource.name)
     ).all()
-    held = _held_by_resource(
+    held = _active_between(
         select(Booking.resource_id, Booking.member_id, Booking.start_at, Booking.end_at)
         .join(Resource, Booking.resource_id == Resource.id)
         .where(Resource.floor_id == floor_id),
         day_start,
         day_end,
     )
-    facts = _HubFacts.of(hub)
-    states = [
-        _resource_day(facts, resource, opening, held.get(resource.id, []), viewer_id, now)
+    # A viewer who holds nothing here sees what every such viewer sees: they share one pass.
+    if not any(member_id == viewer_id for _, member_id, _, _ in held):
+        viewer_id = None
+    states = _floor_pass(
+        _HubFacts.of(hub), tuple(resources), tuple(held), opening, viewer_id, _as_of(now, opening)
+    )
+    return FloorDay(floor.id, hub.id, day, opening, list(states))
+
+
+@functools.lru_cache(maxsize=128)
+def _floor_pass(
+    hub: _HubFacts,
+    resources: tuple[_ResourceFacts, ...],
+    held_rows: tuple[tuple[int, int, datetime, datetime], ...],
+    opening: tuple[datetime, datetime] | None,
+    viewer_id: int | None,
+    now: datetime,
+) -> tuple[ResourceDay, ...]:
+    """The floor's resources as the viewer sees them, from the rows just read. A pure function
+    of its arguments, so while neither the rows nor the minute change (every member opening the
+    floor page when the booking window opens), the pass is made once per process and reused."""
+    held: dict[int, list[_Held]] = defaultdict(list)
+    for resource_id, member_id, start, end in held_rows:
+        held[resource_id].append(_Held(member_id, start, end))
+    return tuple(
+        _resource_day(hub, resource, opening, held.get(resource.id, []), viewer_id, now)
         for resource in resources
-    ]
-    return FloorDay(floor.id, hub.id, day, opening, states)
+    )
+
+
+def _as_of(now: datetime, opening: tuple[datetime, datetime] | None) -> datetime:
+    """`now` to the minute, which the pass cannot tell apart from `now`: every instant it
+    compares with it (the closing time, slot ends) falls on a whole minute. A closing time set
+    to the second (never from the admin forms) keeps `now` exact."""
+    if opening is not None and (opening[1].second or opening[1].microsecond):
+        return now
+    return now.replace(second=0, microsecond=0)
 
 
 def resource_days(
@@ -198,15 +230,20 @@ def _day_window(
     return min(day_start, opening[0]), max(day_end, opening[1])
 
 
-def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:
+def _active_between(base: object, start: datetime, end: datetime) -> list[Any]:
+    """(resource id, member id, start, end) of the active bookings of `base` in [start, end)."""
     stmt = base.where(  # type: ignore[attr-defined]
         Booking.status.in_(ACTIVE_STATUSES),
         Booking.start_at >= start - MAX_BOOKING_LENGTH,
         Booking.start_at < end,
         Booking.end_at > start,
     )
+    return list(db.session.execute(stmt))
+
+
+def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:
     held: dict[int, list[_Held]] = defaultdict(list)
-    for resource_id, member_id, b_start, b_end in db.session.execute(stmt):
+    for resource_id, member_id, b_start, b_end in _active_between(base, start, end):
         held[resource_id].append(_Held(member_id, b_start, b_end))
     return held
 
