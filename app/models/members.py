@@ -173,7 +173,8 @@ class Membership(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
-    plan: Mapped[Plan] = relationship()
+    # A membership is read for its plan's rules nearly every time: load the plan with it.
+    plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
 
     def covers(self, day: date) -> bool:
         return (

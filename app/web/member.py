@@ -96,7 +96,8 @@ def floor(slug: str) -> str:
         view=view,
         day=page.day,
         window=page.window,
-        closure=page.hub.closure_on(page.day),
+        # Named only on a day the hub is closed (the closures are read for nothing else).
+        closure=page.hub.closure_on(page.day) if not (view and view.opening) else None,
         plan=plan,
         counts=Counter(r.state.value for r in view.resources) if view else Counter(),
         rows=page.rows(labels) if with_list else None,
@@ -129,7 +130,7 @@ class _FloorOfTheDay:
 
 def _floor_of_the_day(slug: str) -> _FloorOfTheDay:
     """The hub, the day asked for (kept in the booking window), the floor as the member sees it."""
-    hub = member_bookings.active_hub(slug, with_calendar=True)
+    hub = member_bookings.active_hub(slug)
     window = member_bookings.booking_window(me(), hub)
     day = _day_in(window)
     chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=storable_int))

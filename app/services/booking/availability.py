@@ -24,6 +24,7 @@ from app.models.base import utcnow
 from app.models.bookings import MAX_BOOKING_LENGTH, peak_overlap
 from app.services.booking.placement import get_or_404
 from app.services.errors import InvalidInput
+from app.services.hubs.calendar import calendar_of
 
 MAX_RANGE_DAYS = 62
 
@@ -133,7 +134,7 @@ def floor_day(
     now = now or utcnow()
     floor = get_or_404(Floor, floor_id)
     hub = floor.hub
-    opening = hub.opening_interval(day)
+    opening = calendar_of(hub).opening_interval(day)
     day_start, day_end = _day_window(hub, day, opening)
     resources = db.session.execute(
         select(*_RESOURCE_COLUMNS).where(Resource.floor_id == floor_id).order_by(Resource.name)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import (
@@ -89,15 +89,9 @@ def hubs_by_city() -> list[CityHubs]:
     return [CityHubs(city, list(group)) for city, group in groupby(hubs, key=lambda hub: hub.city)]
 
 
-def active_hub(slug: str, *, with_calendar: bool = False) -> Hub:
-    """The active hub with this slug, or NotFound. A page that draws the hub's days asks for
-    its calendar and floors `with_calendar`: loaded with it, not one lazy load each."""
-    stmt = select(Hub).where(Hub.slug == slug, Hub.active)
-    if with_calendar:
-        stmt = stmt.options(
-            selectinload(Hub.opening_hours), selectinload(Hub.closures), selectinload(Hub.floors)
-        )
-    hub = db.session.scalar(stmt)
+def active_hub(slug: str) -> Hub:
+    """The active hub with this slug, or NotFound."""
+    hub = db.session.scalar(select(Hub).where(Hub.slug == slug, Hub.active))
     if hub is None:
         raise NotFound("no such hub", slug=slug)
     return hub
