@@ -9,12 +9,14 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app.i18n import hub_time
 from app.models import BookingMode, Floor, Hub
 from app.services.booking.availability import FloorDay, ResourceDay
 from app.services.booking.member_bookings import TimelineSlot
@@ -47,6 +49,38 @@ class ResourceRow:
     meta: str
     action: str  # what the line offers: "book", "waitlist", "times", "mine" or "" (nothing)
     times_url: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One slot of a room's day, as the timeline writes it: `href` is set on a free slot only
+    (it fills the booking form with that start)."""
+
+    label: str  # "10:00"
+    state: str  # the CSS class: free, mine, busy, past
+    spoken: str  # the state for screen readers
+    href: str
+
+
+def timeline_rows(
+    hub: Hub, resource_id: int, day: date, timeline: list[TimelineSlot]
+) -> list[TimelineRow]:
+    """The room's slots with their labels and links, one url_for and one label lookup per page."""
+    labels = Labels()
+    page = url_for("member.room", slug=hub.slug, resource_id=resource_id, day=day.isoformat())
+    rows = []
+    for slot in timeline:
+        label = hub_time(slot.start, hub, False)
+        free = slot.state == "free"
+        rows.append(
+            TimelineRow(
+                label=label,
+                state="busy" if slot.state == "taken" else slot.state,
+                spoken=labels.states[slot.state],
+                href=f"{page}&start={quote(label, safe=':')}#book" if free else "",
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,7 @@ def room(slug: str, resource_id: int) -> str | Response:
     timeline = member_bookings.room_timeline(state, opening, resource.slot_minutes)
     return render_template(
         "member/room.html",
+        slots=floor_page.timeline_rows(hub, resource.id, day, timeline),
         hub=hub,
         resource=resource,
         state=state,
