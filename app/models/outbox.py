@@ -28,6 +28,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), default="mail")
     kind: Mapped[str] = mapped_column(String(64), default="mail")
+    # Set where a message must exist once only (a reminder per booking): a second is not added.
+    dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
     )

@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=100), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('hub_id', sa.Integer(), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=False),
@@ -81,7 +82,8 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_outbox_messages_hub_id_hubs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_outbox_messages_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_messages_status_next', ['status', 'next_attempt_at'], unique=False)
