@@ -59,18 +59,20 @@ def queue(to: str = "siti@example.id", **fields: Any) -> OutboxMessage:
 
 
 def test_mail_is_queued_in_the_callers_transaction_and_rolls_back_with_it(app, session) -> None:
-    with pytest.raises(RuntimeError), transaction():
-        queue("gone@example.id")
-        raise RuntimeError("the change failed")
+    def failing_change() -> None:
+        with transaction():
+            queue("gone@example.id")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     with transaction():
         queue("kept@example.id")
     recipients = session.scalars(select(OutboxMessage.recipient)).all()
     assert recipients == ["kept@example.id"]
 
 
-def test_a_server_that_fails_then_recovers_gets_the_mail_once(
-    app, session, clock, flaky
-) -> None:
+def test_a_server_that_fails_then_recovers_gets_the_mail_once(app, session, clock, flaky) -> None:
     message = queue()
     flaky.failures = 2
     first = outbox.deliver_due(channels(flaky), policy=POLICY)
