@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
 from app.services.notifications.attachments import standard_makers
+from app.services.notifications.booking_mail import send_booking_reminders
 from app.services.notifications.outbox import DeliveryReport, OutboxPolicy, deliver_due
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def send_outbox() -> DeliveryReport:
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
+    Job("send-booking-reminders", 60, send_booking_reminders),
     Job("send-outbox", 5, send_outbox),
 ]
 

@@ -10,11 +10,9 @@ from app.models import Booking
 from app.services.access.keys import Keyring
 from app.services.access.pass_pages import booking_pass
 from app.services.errors import DomainError
+from app.services.notifications.booking_mail import BOOKING_ICS, BOOKING_PASS
 from app.services.notifications.mail import Attachment
 from app.services.notifications.outbox import AttachmentMaker
-
-BOOKING_PASS = "booking_pass"  # noqa: S105  (an attachment kind, not a password)
-BOOKING_ICS = "booking_ics"
 
 
 def standard_makers(keyring: Keyring) -> Mapping[str, AttachmentMaker]:
