@@ -20,6 +20,7 @@ from app.services.devices.occupancy import release_empty_rooms
 from app.services.notifications.attachments import standard_makers
 from app.services.notifications.booking_mail import send_booking_reminders
 from app.services.notifications.outbox import DeliveryReport, OutboxPolicy, deliver_due
+from app.services.people.retention import Retention, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,17 @@ def send_outbox() -> DeliveryReport:
     )
 
 
+def apply_retention() -> dict[str, int]:
+    """Purge what the retention settings keep only for a while."""
+    return purge_expired(Retention.from_config(current_app.config))
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
     Job("send-booking-reminders", 60, send_booking_reminders),
     Job("send-outbox", 5, send_outbox),
+    Job("apply-retention", 3600, apply_retention),
 ]
 
 
