@@ -15,11 +15,10 @@ from app.services.transactions import transaction
 PRIVACY_NOTICE_VERSION = "2026-11"
 
 
-def record_consent(
-    user_id: int, version: str = PRIVACY_NOTICE_VERSION, source: str = "web"
-) -> None:
+def record_consent(user_id: int, version: str | None = None, source: str = "web") -> None:
     """Record a consent in the caller's transaction, and keep the account's latest one."""
     now = utcnow()
+    version = version or PRIVACY_NOTICE_VERSION
     db.session.add(ConsentRecord(user_id=user_id, version=version, given_at=now, source=source))
     user = db.session.get(User, user_id)
     if user is not None:

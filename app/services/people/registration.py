@@ -19,7 +19,7 @@ from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
-from app.services.people.consent import PRIVACY_NOTICE_VERSION, record_consent
+from app.services.people.consent import record_consent
 from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
 from app.services.transactions import transaction
 
@@ -75,7 +75,7 @@ def register_member(
             )
         db.session.add(user)
         db.session.flush()
-        record_consent(user.id, PRIVACY_NOTICE_VERSION)
+        record_consent(user.id)
         send_verification(user, mailer, signer, link)  # queued with the account, or not at all
     return user
 
