@@ -177,7 +177,8 @@ def test_after_erasure_no_personal_value_is_left_anywhere(siti, session, a_desk)
     )
     assert counts_after == counts_before  # kept, anonymised, for the statistics
     tombstone = session.get(User, siti.id)
-    assert tombstone.is_suspended and tombstone.password_hash is None
+    assert tombstone.is_suspended
+    assert tombstone.password_hash is None
     assert tombstone.kecamatan == "Tebet"
     assert session.get(type(request), request.id).status is DataRequestStatus.DONE
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "member.erase")).one()
