@@ -47,8 +47,10 @@ class MailCatcher:
 
     @staticmethod
     def body(message: Message) -> str:
-        part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
-        payload = (part or message).get_payload(decode=True)
+        part = next(
+            (p for p in message.walk() if p.get_content_type() == "text/plain"), message
+        )
+        payload = part.get_payload(decode=True)
         return payload.decode() if isinstance(payload, bytes) else str(message.get_payload())
 
     def last_link(self, address: str) -> str:

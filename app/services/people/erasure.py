@@ -98,7 +98,7 @@ def handle_request(actor: User, request_id: int, *, erase: bool, note: str = "")
     """Carry out (erase) or refuse (note required) an open erasure request; audited."""
     note = note.strip()[:500]
     if not erase and not note:
-        raise InvalidInput("a refusal needs a reason", field="note", reason="required")
+        raise InvalidInput("a refusal needs a reason", field="note", reason="refusal_reason")
     with transaction():
         request = db.session.get(DataRequest, request_id, with_for_update=True)
         if request is None or request.user_id is None or not _may_handle(actor, request.user_id):
