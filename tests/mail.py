@@ -47,9 +47,7 @@ class MailCatcher:
 
     @staticmethod
     def body(message: Message) -> str:
-        part = next(
-            (p for p in message.walk() if p.get_content_type() == "text/plain"), message
-        )
+        part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
         payload = part.get_payload(decode=True)
         return payload.decode() if isinstance(payload, bytes) else str(message.get_payload())
 

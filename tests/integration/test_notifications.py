@@ -88,7 +88,8 @@ def test_cancel_and_no_show_are_mailed_and_a_failed_booking_queues_nothing(
         "booking_no_show",
     ]
     subjects = [m["Subject"] for m in outbox.to(member.email)]
-    assert subjects[1].startswith("Cancelled: A01") and subjects[3].startswith("Released: Monas")
+    assert subjects[1].startswith("Cancelled: A01")
+    assert subjects[3].startswith("Released: Monas")
 
 
 def test_members_switch_kinds_off_but_not_the_required_ones(
