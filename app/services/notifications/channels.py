@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
@@ -57,7 +58,10 @@ class MailChannel:
 def channels_from_config(config: Mapping[str, Any]) -> dict[str, Channel]:
     """The mail channel plus every channel RUANG_CHANNELS names."""
     channels: dict[str, Channel] = {MAIL: MailChannel(mailer_from_config(config))}
-    for name, target in dict(config.get("RUANG_CHANNELS") or {}).items():
+    named = config.get("RUANG_CHANNELS") or {}
+    if isinstance(named, str):  # from the environment
+        named = json.loads(named)
+    for name, target in dict(named).items():
         module_name, _, attribute = str(target).partition(":")
         factory = getattr(importlib.import_module(module_name), attribute)
         channels[str(name)] = cast(Channel, factory(config))
