@@ -56,10 +56,10 @@ def init_consent_check(app: Flask) -> None:
     @app.before_request
     def _ask_again() -> Response | None:
         if (
-            current_user.is_authenticated
+            request.endpoint not in OPEN_BEFORE_CONSENT  # first: static files load no user
+            and current_user.is_authenticated
             and current_user.consent_version is not None
             and notice.needs_consent(current_user)
-            and request.endpoint not in OPEN_BEFORE_CONSENT
         ):
             return redirect(url_for("account.consent", next=request.full_path))
         return None
