@@ -90,6 +90,7 @@ def calendar() -> str:
         "account/calendar.html",
         feed_url=url_for("feeds.member_feed", token=token, _external=True),
         token=token,
+        rooms=feeds.staff_rooms(me()) if me().is_staff else [],
     )
 
 

@@ -76,10 +76,16 @@ def test_the_calendar_feed_parses_carries_the_zone_and_rotates(client, login, si
     assert client.get("/calendar/1.1.forged.ics").status_code == 404
 
 
-def test_a_room_feed_is_for_staff_of_its_hub(client, login, siti, booked, make_member, make_hub):
+def test_a_room_feed_is_for_staff_of_its_hub(
+    client, login, siti, booked, a_room, make_member, make_hub
+) -> None:
     staff = make_member(plan=None, locale="en", roles=[(Role.FRONTDESK, booked.resource.hub)])
     other = make_member(plan=None, locale="en", roles=[(Role.FRONTDESK, make_hub(slug="lain"))])
     room = f"rooms/{booked.resource_id}.ics"
+    login(staff)
+    page = client.get("/account/calendar").text
+    assert f"rooms/{a_room.id}.ics" in page
+    assert room not in page  # a desk: no room feed listed
     ok = client.get(f"/calendar/{feeds.feed_token('test-secret', staff.id)}/{room}")
     assert ok.status_code == 200
     [event] = Calendar.from_ical(ok.data).walk("VEVENT")

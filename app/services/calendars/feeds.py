@@ -20,7 +20,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import ACTIVE_STATUSES, Booking, BookingStatus, CalendarFeed, Resource, User, utcnow
+from app.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    Floor,
+    Resource,
+    ResourceKind,
+    User,
+    utcnow,
+)
 from app.services.errors import NotFound
 from app.services.transactions import transaction
 
@@ -111,6 +121,23 @@ def room_feed(secret: str, token: str, resource_id: int, now: datetime | None = 
     ).all()
     name = f"Ruang: {resource.name}, {resource.hub.name}"
     return _calendar(name, (_event(b, who=b.member.name) for b in bookings))
+
+
+def staff_rooms(user: User) -> list[Resource]:
+    """The bookable rooms (not desks) of the hubs the user staffs, for their room feeds."""
+    hub_ids = user.staff_hub_ids()
+    if hub_ids is not None and not hub_ids:
+        return []
+    stmt = (
+        select(Resource)
+        .join(Floor, Resource.floor_id == Floor.id)
+        .options(joinedload(Resource.floor).joinedload(Floor.hub))
+        .where(Resource.active, Resource.kind != ResourceKind.DESK)
+        .order_by(Floor.hub_id, Resource.name)
+    )
+    if hub_ids is not None:
+        stmt = stmt.where(Floor.hub_id.in_(hub_ids))
+    return list(db.session.scalars(stmt))
 
 
 def booking_ics(booking_id: int, member_id: int | None = None) -> bytes | None:
