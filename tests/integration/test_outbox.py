@@ -145,6 +145,16 @@ def test_a_claim_whose_worker_died_is_taken_again_after_its_lease(
     assert len(flaky.received) == 1
 
 
+def test_the_app_mailer_links_mail_to_the_account_it_goes_to(app, session, a_member) -> None:
+    mailer = outbox.OutboxMailer()
+    mailer.send(Mail(to=a_member.email.upper(), subject="Halo", body="Isi"))
+    mailer.send(Mail(to="guest@example.id", subject="Undangan", body="Isi"))
+    rows = session.execute(select(OutboxMessage.recipient, OutboxMessage.user_id)).all()
+    assert sorted(rows, key=str) == sorted(
+        [(a_member.email.upper(), a_member.id), ("guest@example.id", None)], key=str
+    )
+
+
 def test_a_message_with_a_dedupe_key_is_queued_once(app, session) -> None:
     assert outbox.enqueue(Mail("a@example.id", "s", "b"), dedupe_key="reminder:1") is not None
     assert outbox.enqueue(Mail("a@example.id", "s", "b"), dedupe_key="reminder:1") is None

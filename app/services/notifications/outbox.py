@@ -113,10 +113,16 @@ def _add(message: OutboxMessage) -> OutboxMessage | None:
 
 
 class OutboxMailer:
-    """The app's Mailer: `send` queues the mail in the outbox instead of sending it."""
+    """The app's Mailer: `send` queues the mail in the outbox instead of sending it, linked to
+    the account it goes to (if any), so the member's export and erasure find it."""
 
     def send(self, mail: Mail) -> None:
-        enqueue(mail)
+        if not in_transaction():
+            with transaction():
+                self.send(mail)
+            return
+        user_id = db.session.scalar(select(User.id).where(User.email == mail.to.strip().lower()))
+        enqueue(mail, user_id=user_id)
 
 
 # -- sending ------------------------------------------------------------------------------------
