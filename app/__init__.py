@@ -47,6 +47,9 @@ def _init_extensions(app: Flask) -> None:
             int(app.config.get("RUANG_ARGON2_TIME_COST", 1)),
             int(app.config["RUANG_ARGON2_MEMORY_KIB"]),
         )
+    from app.services.notifications.channels import channels_from_config
+
+    app.extensions["ruang.channels"] = channels_from_config(app.config)
     app.extensions["ruang.keyring"] = Keyring(
         Path(app.instance_path) / "pass-keys", app.config.get("RUANG_PASS_SIGNING_KEY")
     )

@@ -1,5 +1,5 @@
-"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty),
-each run in its own app context.
+"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
+booking reminders, sending the outbox, retention), each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -13,10 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
+from app.services.notifications.attachments import standard_makers
+from app.services.notifications.booking_mail import send_booking_reminders
+from app.services.notifications.outbox import DeliveryReport, OutboxPolicy, deliver_due
+from app.services.people.retention import Retention, purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +32,27 @@ class Job:
     run: Callable[[], object]
 
 
+def send_outbox() -> DeliveryReport:
+    """Send the outbox's due messages through the app's channels."""
+    app = current_app
+    return deliver_due(
+        app.extensions["ruang.channels"],
+        makers=standard_makers(app.extensions["ruang.keyring"]),
+        policy=OutboxPolicy.from_config(app.config),
+    )
+
+
+def apply_retention() -> dict[str, int]:
+    """Purge what the retention settings keep only for a while."""
+    return purge_expired(Retention.from_config(current_app.config))
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
+    Job("send-booking-reminders", 60, send_booking_reminders),
+    Job("send-outbox", 5, send_outbox),
+    Job("apply-retention", 3600, apply_retention),
 ]
 
 

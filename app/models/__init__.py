@@ -11,6 +11,13 @@ from app.models.bookings import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from app.models.consent import (
+    CalendarFeed,
+    ConsentRecord,
+    DataRequest,
+    DataRequestKind,
+    DataRequestStatus,
+)
 from app.models.devices import (
     Adapter,
     Device,
@@ -21,6 +28,7 @@ from app.models.devices import (
 )
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
+from app.models.outbox import NotificationOptOut, OutboxMessage, OutboxStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
@@ -35,7 +43,12 @@ __all__ = [
     "BookingMode",
     "BookingSource",
     "BookingStatus",
+    "CalendarFeed",
     "Closure",
+    "ConsentRecord",
+    "DataRequest",
+    "DataRequestKind",
+    "DataRequestStatus",
     "Device",
     "DeviceKind",
     "Direction",
@@ -45,8 +58,11 @@ __all__ = [
     "Hub",
     "Membership",
     "MembershipStatus",
+    "NotificationOptOut",
     "OccupancySample",
     "OpeningHours",
+    "OutboxMessage",
+    "OutboxStatus",
     "Pass",
     "PassKey",
     "PassKind",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
 from app.web.auth import auth
 from app.web.characters import refuse_unusable_requests
@@ -14,6 +15,7 @@ from app.web.converters import init_converters
 from app.web.devices import devices
 from app.web.doors import doors
 from app.web.errors import register_error_pages
+from app.web.feeds import feeds
 from app.web.frontdesk import frontdesk
 from app.web.headers import init_security_headers
 from app.web.member import member
@@ -51,8 +53,20 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     init_security_headers(app)
     register_error_pages(app)
+    init_consent_check(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, passes, frontdesk, admin, devices, doors, occupancy):
+    for blueprint in (
+        auth,
+        member,
+        account,
+        feeds,
+        passes,
+        frontdesk,
+        admin,
+        devices,
+        doors,
+        occupancy,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -23,6 +23,7 @@ from app.services.booking.placement import (
 )
 from app.services.booking.waitlist import offer_freed_seat
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
+from app.services.notifications import booking_mail
 from app.services.transactions import transaction
 
 #: How early before its start a booking may be checked in.
@@ -43,6 +44,7 @@ def book(
         booking = place_booking(
             member_id, resource_id, start, end, source=source, created_by_id=created_by_id
         )
+        booking_mail.booking_confirmed(booking)
     return booking
 
 
@@ -61,6 +63,7 @@ def book_whole_day(
         booking = place_locked(
             member, resource, *opening, source=source, created_by_id=created_by_id
         )
+        booking_mail.booking_confirmed(booking)
     return booking
 
 
@@ -86,6 +89,7 @@ def cancel_booking(
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = now
         revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
+        booking_mail.booking_cancelled(booking)
         db.session.flush()
         offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
     return booking
@@ -172,6 +176,7 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     ).all()
     for booking in late:
         booking.status = BookingStatus.NO_SHOW
+        booking_mail.booking_no_show(booking)
     db.session.flush()
     for booking in late:
         if booking.end_at > now:

@@ -51,7 +51,7 @@ from app.services.booking.bookings import (
 from app.services.booking.placement import get_or_404, place_booking
 from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.services.people.accounts import find_user_by_email
-from app.services.people.registration import PRIVACY_NOTICE_VERSION
+from app.services.people.consent import PRIVACY_NOTICE_VERSION, record_consent
 from app.services.transactions import transaction
 
 #: The plan sold to walk-ins; hub admins create it (the demo seed does).
@@ -482,6 +482,7 @@ def _find_or_create_member(walk_in: WalkIn, now: datetime) -> tuple[User, bool]:
     user.roles.append(RoleGrant(role=Role.MEMBER))
     db.session.add(user)
     db.session.flush()
+    record_consent(user.id, source="frontdesk")
     return user, False
 
 

@@ -130,7 +130,7 @@ def decide_application(
             before={**before, **context},
             after={**snapshot(membership, ("status", "decision_reason")), **context},
         )
-    _mail_decision(membership, mailer)
+        _mail_decision(membership, mailer)  # queued in the outbox with the decision
     return membership
 
 

@@ -19,11 +19,9 @@ from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
+from app.services.people.consent import record_consent
 from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
 from app.services.transactions import transaction
-
-#: Version of the personal-data notice (UU PDP 27/2022) a member consents to at sign-up.
-PRIVACY_NOTICE_VERSION = "2026-11"
 
 Link = Callable[[str], str]
 
@@ -60,8 +58,6 @@ def register_member(
             kecamatan=registration.kecamatan.strip(),
             locale=registration.locale,
             password_hash=hash_password(registration.password),
-            consent_at=utcnow(),
-            consent_version=PRIVACY_NOTICE_VERSION,
         )
         user.roles.append(RoleGrant(role=Role.MEMBER))
         if registration.plan_id is not None:
@@ -78,7 +74,9 @@ def register_member(
                 Membership(plan=plan, starts_on=first_day_of(plan, utcnow()), status=status)
             )
         db.session.add(user)
-    send_verification(user, mailer, signer, link)
+        db.session.flush()
+        record_consent(user.id)
+        send_verification(user, mailer, signer, link)  # queued with the account, or not at all
     return user
 
 

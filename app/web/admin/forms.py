@@ -332,6 +332,9 @@ INPUT_REASONS = {
     "no_account": _l("No account uses this email. Ask them to sign up first."),
     "already": _l("They already have this role."),
     "role": _l("Choose a staff role."),
+    "not_open": _l("This request has already been handled."),
+    "not_failed": _l("This message is no longer failed."),
+    "refusal_reason": _l("Give the member a reason for the refusal."),
 }
 
 
