@@ -3,6 +3,16 @@
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
+from app.models.businesses import (
+    KBLI_SECTIONS,
+    AgeBand,
+    BusinessProfile,
+    BusinessStage,
+    EmploymentRecord,
+    Gender,
+    ProgrammeStep,
+    StepRecord,
+)
 from app.models.bookings import (
     ACTIVE_STATUSES,
     Booking,
@@ -19,15 +29,19 @@ from app.models.devices import (
     ProcessedMessage,
     ZoneOccupancy,
 )
+from app.models.events import Event, EventKind, EventRegistration, RegistrationStatus
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
+from app.models.mentoring import MentoringSession, MentorSlot, SessionStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "KBLI_SECTIONS",
     "AccessEvent",
     "Adapter",
+    "AgeBand",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -35,16 +49,25 @@ __all__ = [
     "BookingMode",
     "BookingSource",
     "BookingStatus",
+    "BusinessProfile",
+    "BusinessStage",
     "Closure",
     "Device",
     "DeviceKind",
     "Direction",
     "Door",
     "DoorKind",
+    "EmploymentRecord",
+    "Event",
+    "EventKind",
+    "EventRegistration",
     "Floor",
+    "Gender",
     "Hub",
     "Membership",
     "MembershipStatus",
+    "MentorSlot",
+    "MentoringSession",
     "OccupancySample",
     "OpeningHours",
     "Pass",
@@ -52,10 +75,14 @@ __all__ = [
     "PassKind",
     "Plan",
     "ProcessedMessage",
+    "ProgrammeStep",
+    "RegistrationStatus",
     "Resource",
     "ResourceKind",
     "Role",
     "RoleGrant",
+    "SessionStatus",
+    "StepRecord",
     "UnknownTimeZone",
     "User",
     "UserStatus",

@@ -28,6 +28,8 @@ TOKEN_KIND = {
     PassKind.DAY: passcode.PassKind.DAY,
     PassKind.GUEST: passcode.PassKind.GUEST,
     PassKind.STAFF: passcode.PassKind.STAFF,
+    # Valid for the event's time only; readers treat it as a dated pass, as they do a day pass.
+    PassKind.EVENT: passcode.PassKind.DAY,
 }
 
 
