@@ -3,6 +3,14 @@
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
+from app.models.bookings import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from app.models.businesses import (
     KBLI_SECTIONS,
     AgeBand,
@@ -12,14 +20,6 @@ from app.models.businesses import (
     Gender,
     ProgrammeStep,
     StepRecord,
-)
-from app.models.bookings import (
-    ACTIVE_STATUSES,
-    Booking,
-    BookingSource,
-    BookingStatus,
-    WaitlistEntry,
-    WaitlistStatus,
 )
 from app.models.devices import (
     Adapter,

@@ -114,9 +114,7 @@ class EmploymentRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    business_id: Mapped[int] = mapped_column(
-        ForeignKey("business_profiles.id", ondelete="CASCADE")
-    )
+    business_id: Mapped[int] = mapped_column(ForeignKey("business_profiles.id", ondelete="CASCADE"))
     people: Mapped[int] = mapped_column()
     recorded_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -96,9 +96,7 @@ class EventRegistration(Base):
 
     __tablename__ = "event_registrations"
     __table_args__ = (
-        CheckConstraint(
-            "member_id IS NOT NULL OR guest_name <> ''", name="member_or_guest"
-        ),
+        CheckConstraint("member_id IS NOT NULL OR guest_name <> ''", name="member_or_guest"),
         # One live registration per member per event, also when they click twice at once.
         Index(
             "uq_event_registrations_live_member",

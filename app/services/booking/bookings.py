@@ -156,7 +156,8 @@ def mark_completed(booking: Booking, now: datetime) -> None:
 
 def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     """The hub's bookings not checked in within its no-show window become no_show, and their
-    seats go to the waitlist. Rows being changed by another worker are skipped, not waited for."""
+    seats go to the waitlist (an event's hold on its room is not released). Rows being changed
+    by another worker are skipped, not waited for."""
     deadline = now - timedelta(minutes=hub.no_show_minutes)
     late = db.session.scalars(
         select(Booking)
@@ -166,6 +167,7 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
             Floor.hub_id == hub.id,
             Booking.status == BookingStatus.CONFIRMED,
             Booking.start_at <= deadline,
+            Booking.source != BookingSource.EVENT,  # an event holds its room, scanned or not
         )
         .order_by(Booking.start_at)
         .with_for_update(of=Booking, skip_locked=True)

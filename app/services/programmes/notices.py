@@ -1,0 +1,74 @@
+"""Mail to event registrants in their language: a place confirmed (also from the waitlist) and
+a cancelled event. Sent after the transaction that decided them commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import force_locale, gettext
+
+from app.i18n import hub_time, weekday_date
+from app.models import Event, EventRegistration
+from app.services.notifications.mail import Mail
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    locale: str
+
+
+def recipient(registration: EventRegistration) -> Recipient | None:
+    """Whom to tell about a registration: the member, or the guest's address; None if nobody."""
+    member = registration.member
+    if member is not None:
+        if not member.has_real_email:
+            return None
+        return Recipient(member.email, member.name, member.locale or "id")
+    if "@" not in registration.guest_email:
+        return None
+    return Recipient(registration.guest_email, registration.guest_name, "id")
+
+
+def recipients(registrations: list[EventRegistration]) -> list[Recipient]:
+    return [r for r in map(recipient, registrations) if r is not None]
+
+
+def place_confirmed(event: Event, to: Recipient) -> Mail:
+    with force_locale(to.locale):
+        return Mail(
+            to=to.email,
+            subject=gettext("Your place at %(title)s", title=event.title),
+            body=gettext(
+                "Hello %(name)s,\n\nYou have a place at %(title)s at %(hub)s on %(day)s, "
+                "%(start)s to %(end)s. Your pass is on the event's page in Ruang.\n\nRuang",
+                name=to.name,
+                **_when_and_where(event),
+            ),
+        )
+
+
+def event_cancelled(event: Event, to: Recipient) -> Mail:
+    with force_locale(to.locale):
+        return Mail(
+            to=to.email,
+            subject=gettext("Cancelled: %(title)s", title=event.title),
+            body=gettext(
+                "Hello %(name)s,\n\n%(title)s at %(hub)s on %(day)s, %(start)s to %(end)s, "
+                "has been cancelled. Your pass no longer opens the door.\n\nRuang",
+                name=to.name,
+                **_when_and_where(event),
+            ),
+        )
+
+
+def _when_and_where(event: Event) -> dict[str, str]:
+    hub = event.hub
+    return {
+        "title": event.title,
+        "hub": hub.name,
+        "day": weekday_date(hub.local_date(event.starts_at)),
+        "start": hub_time(event.starts_at, hub, False),
+        "end": hub_time(event.ends_at, hub),
+    }
