@@ -1,0 +1,88 @@
+"""An impact report as named tables: what the page shows, the bar charts draw and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.businesses import BusinessStage, ProgrammeStep, kbli_name
+from app.services.reports.impact import ImpactReport
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    header: tuple[str, str]
+    rows: list[tuple[str, int]]
+
+    @property
+    def peak(self) -> int:
+        return max((value for _, value in self.rows), default=0)
+
+
+def report_tables(
+    report: ImpactReport,
+    locale: str,
+    step_labels: Mapping[ProgrammeStep, object],
+    stage_labels: Mapping[BusinessStage, object],
+) -> list[Table]:
+    """The report's tables in the page's language (labels passed in by the web layer)."""
+    figure, count = str(_l("Figure")), str(_l("Count"))
+    return [
+        Table(
+            "summary",
+            str(_l("Summary")),
+            (figure, count),
+            [
+                (str(_l("Members served")), report.members_served),
+                (str(_l("New members")), report.new_members),
+                (str(_l("People employed (latest)")), report.employed_latest),
+                (str(_l("People employed (change)")), report.employed_change),
+                (str(_l("Trainings and events held")), report.events_held),
+                (str(_l("Event registrations")), report.registrations),
+                (str(_l("Event attendance")), report.attendance),
+                (str(_l("Mentoring sessions")), report.mentoring_sessions),
+                (str(_l("Check-ins")), report.check_ins),
+                (str(_l("Subsidised members")), report.subsidised),
+                (str(_l("Paying members")), report.paying),
+                (str(_l("Members on free plans")), report.free),
+            ],
+        ),
+        Table(
+            "hubs",
+            str(_l("Members served by hub")),
+            (str(_l("Hub")), count),
+            [(f.hub.name, f.members_served) for f in report.per_hub],
+        ),
+        Table(
+            "stages",
+            str(_l("Businesses by stage")),
+            (str(_l("Stage")), count),
+            [(str(stage_labels[stage]), n) for stage, n in report.by_stage],
+        ),
+        Table(
+            "sectors",
+            str(_l("Businesses by sector (KBLI 2020)")),
+            (str(_l("Sector")), count),
+            [(f"{code} · {kbli_name(code, locale)}", n) for code, n in report.by_sector],
+        ),
+        Table(
+            "steps",
+            str(_l("Programme steps reached")),
+            (str(_l("Step")), count),
+            [(str(step_labels[step]), n) for step, n in report.steps_reached],
+        ),
+    ]
+
+
+def as_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    return out.getvalue()
