@@ -87,8 +87,8 @@ class BusinessForm(RuangForm):
     demographics_consent = BooleanField(
         _l("I agree that Ruang keeps my gender and age band for programme statistics")
     )
-    gender = SelectField(_l("Gender"), choices=_choices(GENDER_LABELS, blank=True))
-    age_band = SelectField(_l("Age band"), choices=_choices(AGE_LABELS, blank=True))
+    gender = SelectField(_l("Gender"), choices=_choices(GENDER_LABELS, blank=True), default="")
+    age_band = SelectField(_l("Age band"), choices=_choices(AGE_LABELS, blank=True), default="")
 
 
 class EventForm(RuangForm):
@@ -103,7 +103,7 @@ class EventForm(RuangForm):
     weeks = IntegerField(_l("Weeks"), default=1, validators=[InputRequired(), NumberRange(1, 26)])
     plan_id = SelectField(_l("Only for members on plan"), validators=[Optional()])
     required_step = SelectField(
-        _l("Only for members who reached"), choices=_choices(STEP_LABELS, blank=True)
+        _l("Only for members who reached"), choices=_choices(STEP_LABELS, blank=True), default=""
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
@@ -135,7 +135,7 @@ class NotesForm(RuangForm):
     notes = TextAreaField(_l("Session notes"), validators=[Optional(), Length(max=10_000)])
     follow_up = TextAreaField(_l("Follow-up steps"), validators=[Optional(), Length(max=2_000)])
     step_reached = SelectField(
-        _l("Programme step reached"), choices=_choices(STEP_LABELS, blank=True)
+        _l("Programme step reached"), choices=_choices(STEP_LABELS, blank=True), default=""
     )
 
 
