@@ -16,9 +16,11 @@ from app.models import Hub, utcnow
 from app.services.errors import DomainError
 from app.services.reports.impact import impact_report
 from app.services.reports.scope import Level, Scope, visible_hub_ids
-from app.services.reports.tables import as_csv, report_tables
+from app.services.reports.tables import as_csv, csv_text, report_tables, utilisation_tables
+from app.services.reports.utilisation import utilisation_report
 from app.web.admin import is_admin
 from app.web.context import me
+from app.web.floor_page import KIND_LABELS
 from app.web.messages import describe
 from app.web.programmes_forms import STAGE_LABELS, STEP_LABELS
 
@@ -97,9 +99,39 @@ def impact_csv(table: str) -> Response:
     tables = {t.name: t for t in report_tables(report, current_locale(), STEP_LABELS, STAGE_LABELS)}
     if table not in tables:
         abort(404)
-    filename = f"ruang-impact-{table}-{scope.first_day}-{scope.last_day}.csv"
+    return _csv(as_csv(tables[table]), f"impact-{table}", scope)
+
+
+@reports.get("/utilisation")
+def utilisation() -> str | tuple[str, int]:
+    scope = _scope()
+    try:
+        report = utilisation_report(scope, me())
+    except DomainError as error:
+        page = render_template(
+            "reports/utilisation.html", scope=scope, hubs=_hubs(), report=None, grids=[],
+            error=describe(error), levels=Level,
+        )  # fmt: skip
+        return page, error.http_status
+    return render_template(
+        "reports/utilisation.html", scope=scope, hubs=_hubs(), report=report,
+        grids=utilisation_tables(report, KIND_LABELS), error=None, levels=Level,
+    )  # fmt: skip
+
+
+@reports.get("/utilisation/<table>.csv")
+def utilisation_csv(table: str) -> Response:
+    scope = _scope()
+    grids = {g.name: g for g in utilisation_tables(utilisation_report(scope, me()), KIND_LABELS)}
+    if table not in grids:
+        abort(404)
+    return _csv(csv_text(grids[table].header, grids[table].rows), f"utilisation-{table}", scope)
+
+
+def _csv(text: str, what: str, scope: Scope) -> Response:
+    filename = f"ruang-{what}-{scope.first_day}-{scope.last_day}.csv"
     return Response(
-        as_csv(tables[table]),
+        text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -250,3 +250,16 @@ def test_a_programme_admin_exports_a_table_as_csv(client, login, make_member, a_
     assert lines[0] == "Step,Count"
     assert len(lines) == 1 + len(ProgrammeStep)
     assert client.get("/reports/impact/nothing.csv?level=programme").status_code == 404
+
+
+def test_the_utilisation_page_draws_the_heatmap_and_exports_csv(
+    client, login, make_member, a_hub
+) -> None:
+    admin = make_member(locale="en", roles=[(Role.HUB_ADMIN, a_hub)])
+    login(admin)
+    query = f"level=hub&name={a_hub.slug}&from=2026-11-23&to=2026-11-24"
+    page = client.get(f"/reports/utilisation?{query}")
+    assert page.status_code == 200
+    assert 'class="chart heatmap"' in page.text
+    response = client.get(f"/reports/utilisation/days.csv?{query}")
+    assert response.text.splitlines() == ["Date,Booked hours", "2026-11-23,0.0", "2026-11-24,0.0"]

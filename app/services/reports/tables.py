@@ -1,16 +1,17 @@
-"""An impact report as named tables: what the page shows, the bar charts draw and CSV exports."""
+"""Reports as named tables: what the pages show, the charts draw and CSV exports."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
 from app.models.businesses import BusinessStage, ProgrammeStep, kbli_name
 from app.services.reports.impact import ImpactReport
+from app.services.reports.utilisation import UtilisationReport
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,86 @@ def report_tables(
 
 
 def as_csv(table: Table) -> str:
+    return csv_text(table.header, table.rows)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
+    writer.writerow(header)
+    writer.writerows(rows)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table of several columns (CSV and the page), with the column charted, if any."""
+
+    name: str
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+
+
+def utilisation_tables(report: UtilisationReport, kind_labels: Mapping[str, object]) -> list[Grid]:
+    weekdays = [str(day) for day in WEEKDAYS]
+    return [
+        Grid(
+            "kinds",
+            str(_l("Utilisation by hub and kind")),
+            (
+                str(_l("Hub")),
+                str(_l("Kind")),
+                str(_l("Bookings")),
+                str(_l("Booked hours")),
+                str(_l("Open seat-hours")),
+                str(_l("Utilisation %")),
+                str(_l("No-show %")),
+            ),
+            [
+                (
+                    use.hub.name,
+                    str(kind_labels.get(use.kind.value, use.kind.value)),
+                    use.bookings,
+                    round(use.booked_hours, 1),
+                    round(use.open_hours, 1),
+                    round(use.utilisation, 1),
+                    round(use.no_show_rate, 1),
+                )
+                for use in report.by_kind
+            ],
+        ),
+        Grid(
+            "days",
+            str(_l("Booked hours by day")),
+            (str(_l("Date")), str(_l("Booked hours"))),
+            [(day.isoformat(), hours) for day, hours in report.by_day],
+        ),
+        Grid(
+            "heatmap",
+            str(_l("Occupancy by weekday and hour")),
+            (str(_l("Weekday")), str(_l("Hour")), str(_l("Check-ins")), str(_l("Sensor readings"))),
+            [
+                (
+                    weekdays[day],
+                    f"{hour:02d}:00",
+                    report.check_ins[(day, hour)],
+                    report.sensed[(day, hour)],
+                )
+                for day in range(7)
+                for hour in range(24)
+                if report.check_ins[(day, hour)] or report.sensed[(day, hour)]
+            ],
+        ),
+    ]
+
+
+WEEKDAYS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
