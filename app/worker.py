@@ -1,5 +1,5 @@
-"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty),
-each run in its own app context.
+"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
+event reminders), each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
+from app.services.notifications.mail import mailer_from_config
+from app.services.programmes.events import send_event_reminders
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +30,15 @@ class Job:
     run: Callable[[], object]
 
 
+def remind_event_registrants() -> int:
+    """Mail tomorrow's event registrants (programmes), through the app's configured mailer."""
+    return send_event_reminders(mailer_from_config(current_app.config))
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
+    Job("remind-event-registrants", 300, remind_event_registrants),
 ]
 
 

@@ -128,6 +128,7 @@ class EventRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     event: Mapped[Event] = relationship()
     member: Mapped[User | None] = relationship(foreign_keys=[member_id])

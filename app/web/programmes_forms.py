@@ -108,6 +108,13 @@ class EventForm(RuangForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
+class RescheduleForm(RuangForm):
+    day = DateField(_l("Date"), validators=[InputRequired()])
+    starts = TimeField(_l("Starts"), validators=[InputRequired()])
+    ends = TimeField(_l("Ends"), validators=[InputRequired()])
+    resource_id = SelectField(_l("Room"), validators=[Optional()])
+
+
 class GuestForm(RuangForm):
     guest_name = StringField(_l("Guest's name"), validators=[DataRequired(), Length(max=200)])
     guest_email = EmailField(

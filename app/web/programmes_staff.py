@@ -24,6 +24,7 @@ from app.web.programmes_forms import (
     STEP_LABELS,
     EventForm,
     GuestForm,
+    RescheduleForm,
     StepForm,
 )
 
@@ -66,7 +67,7 @@ def hub_events(hub_slug: str) -> str | Response:
     )
 
 
-def _fill_event_choices(form: EventForm, hub: Hub) -> None:
+def _fill_event_choices(form: EventForm | RescheduleForm, hub: Hub) -> None:
     rooms = db.session.scalars(
         select(Resource)
         .where(Resource.kind != ResourceKind.DESK, Resource.active)
@@ -78,8 +79,11 @@ def _fill_event_choices(form: EventForm, hub: Hub) -> None:
         ("", gettext("None (online)")),
         *((str(r.id), r.name) for r in rooms),
     ]
-    plans = db.session.scalars(select(Plan).where(Plan.deleted_at.is_(None)).order_by(Plan.name))
-    form.plan_id.choices = [("", gettext("Any plan")), *((str(p.id), p.name) for p in plans)]
+    if isinstance(form, EventForm):
+        plans = db.session.scalars(
+            select(Plan).where(Plan.deleted_at.is_(None)).order_by(Plan.name)
+        )
+        form.plan_id.choices = [("", gettext("Any plan")), *((str(p.id), p.name) for p in plans)]
 
 
 def _event_input(form: EventForm, hub: Hub) -> EventInput:
@@ -116,14 +120,62 @@ def _staffed_event(event_id: int) -> Event:
 def attendance(event_id: int) -> str:
     """The attendance list: who registered, who is waiting, who came in (live on refresh)."""
     event = _staffed_event(event_id)
+    return _attendance_page(event, _reschedule_form(event, formdata=None))
+
+
+def _attendance_page(event: Event, reschedule: RescheduleForm) -> str:
     return render_template(
         "programmes/attendance.html",
         event=event,
         hub=event.hub,
         attendees=events.attendance(event.id),
         guest_form=GuestForm(formdata=None),
+        reschedule_form=reschedule,
         confirm=ConfirmForm(),
     )
+
+
+def _reschedule_form(event: Event, **kwargs: Any) -> RescheduleForm:
+    hub = event.hub
+    form = RescheduleForm(
+        data={
+            "day": hub.local_date(event.starts_at),
+            "starts": event.starts_at.astimezone(hub.zone).time(),
+            "ends": event.ends_at.astimezone(hub.zone).time(),
+            "resource_id": str(event.resource_id or ""),
+        },
+        **kwargs,
+    )
+    _fill_event_choices(form, hub)
+    return form
+
+
+@programme_staff.post("/events/<int:event_id>/reschedule")
+@staff_required
+def reschedule(event_id: int) -> str | Response:
+    """Move the event to another time or room; registrants are told by mail."""
+    event = _staffed_event(event_id)
+    form = _reschedule_form(event)
+    if form.validate_on_submit():
+        assert form.day.data is not None
+        assert form.starts.data is not None
+        assert form.ends.data is not None
+        hub = event.hub
+        try:
+            events.reschedule_event(
+                event.id,
+                hub.local_datetime(form.day.data, form.starts.data),
+                hub.local_datetime(form.day.data, form.ends.data),
+                int(form.resource_id.data) if form.resource_id.data else None,
+                actor_id=me().id,
+                mailer=mailer(),
+            )
+        except DomainError as error:
+            form.form_errors.append(describe(error))
+        else:
+            flash(gettext("The event is moved and its registrants are told."), "success")
+            return redirect(url_for(".attendance", event_id=event.id))
+    return _attendance_page(event, form)
 
 
 @programme_staff.post("/events/<int:event_id>/guests")

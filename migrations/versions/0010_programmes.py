@@ -163,6 +163,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('promoted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("member_id IS NOT NULL OR guest_name <> ''", name=op.f('ck_event_registrations_member_or_guest')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_registrations_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['users.id'], name=op.f('fk_event_registrations_member_id_users'), ondelete='CASCADE'),

@@ -268,3 +268,76 @@ def test_event_pass_does_not_open_another_room_or_after_cancelling(
     assert scan(token, a_hub, other_door).reason == Reason.ROOM_NOT_BOOKED
     registrations.cancel_registration(registration.id, member_id=a_member.id)
     assert scan(token, a_hub).reason == Reason.REVOKED
+
+
+# -- changes and reminders -----------------------------------------------------------------------
+
+
+def test_moving_an_event_moves_its_room_hold_its_passes_and_tells_registrants(
+    clock, keyring, a_hub, a_room, make_resource, staff, make_member, mailer, outbox
+) -> None:
+    clock(NINE)
+    (event,) = events.create_events(training(a_hub, a_room), actor_id=staff.id)
+    member = make_member(name="Rudi", locale="en")
+    registration = registrations.register(member.id, event.id)
+    old_hold = event.booking
+    other = make_resource(a_hub, a_room.kind, name="Ancol", slot_minutes=30, max_minutes=240)
+
+    events.reschedule_event(
+        event.id,
+        hub_time(a_hub, TUESDAY, 14),
+        hub_time(a_hub, TUESDAY, 16),
+        other.id,
+        actor_id=staff.id,
+        mailer=mailer,
+    )
+
+    assert old_hold.status is BookingStatus.CANCELLED
+    assert event.booking.resource_id == other.id
+    assert (event.booking.start_at, event.booking.end_at) == (event.starts_at, event.ends_at)
+    assert [m["Subject"] for m in outbox.messages] == ["Changed: Laporan keuangan UMKM"]
+    token = registrations.event_pass(keyring, registration.id, member.id).token
+    assert token.valid_until == hub_time(a_hub, TUESDAY, 16)
+    clock(hub_time(a_hub, TUESDAY, 10, 30))  # the old time
+    assert scan(token.token, a_hub).reason == Reason.NOT_YET_VALID
+    clock(hub_time(a_hub, TUESDAY, 15))
+    assert scan(token.token, a_hub).granted
+
+
+def test_moving_an_event_onto_a_booked_room_changes_nothing(
+    clock, a_hub, a_room, staff, a_member, mailer, outbox
+) -> None:
+    clock(NINE)
+    (event,) = events.create_events(training(a_hub, a_room), actor_id=staff.id)
+    bookings.book(
+        a_member.id, a_room.id, hub_time(a_hub, TUESDAY, 14), hub_time(a_hub, TUESDAY, 15)
+    )
+    with pytest.raises(BookingConflict):
+        events.reschedule_event(
+            event.id,
+            hub_time(a_hub, TUESDAY, 14),
+            hub_time(a_hub, TUESDAY, 16),
+            a_room.id,
+            actor_id=staff.id,
+            mailer=mailer,
+        )
+    db.session.refresh(event)
+    assert event.starts_at == hub_time(a_hub, TUESDAY, 10)
+    assert event.booking.status is BookingStatus.CONFIRMED
+    assert outbox.messages == []
+
+
+def test_registrants_are_reminded_once_the_day_before(
+    clock, a_hub, a_room, staff, make_member, mailer, outbox
+) -> None:
+    clock(NINE)
+    (event,) = events.create_events(training(a_hub, a_room, capacity=1), actor_id=staff.id)
+    placed, waiting = make_member(locale="en"), make_member(locale="en")
+    registrations.register(placed.id, event.id)
+    registrations.register(waiting.id, event.id)
+
+    assert events.send_event_reminders(mailer, now=hub_time(a_hub, MONDAY, 9)) == 0  # 25 h ahead
+    assert events.send_event_reminders(mailer, now=hub_time(a_hub, MONDAY, 11)) == 1
+    assert events.send_event_reminders(mailer, now=hub_time(a_hub, MONDAY, 12)) == 0
+    assert [m["To"] for m in outbox.messages] == [placed.email]
+    assert outbox.messages[0]["Subject"].startswith("Reminder: Laporan keuangan UMKM")

@@ -263,3 +263,20 @@ def test_the_utilisation_page_draws_the_heatmap_and_exports_csv(
     assert 'class="chart heatmap"' in page.text
     response = client.get(f"/reports/utilisation/days.csv?{query}")
     assert response.text.splitlines() == ["Date,Booked hours", "2026-11-23,0.0", "2026-11-24,0.0"]
+
+
+def test_staff_move_an_event_on_the_attendance_page(
+    client, login, staff, a_hub, a_room, training
+) -> None:
+    login(staff)
+    page = client.get(f"/staff/programmes/events/{training.id}")
+    assert "Change the time or room" in page.text
+    response = client.post(
+        f"/staff/programmes/events/{training.id}/reschedule",
+        data={"day": TUESDAY.isoformat(), "starts": "14:00", "ends": "15:30",
+              "resource_id": str(a_room.id)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "The event is moved" in flashes(response)
+    db.session.refresh(training)
+    assert training.starts_at == hub_time(a_hub, TUESDAY, 14)

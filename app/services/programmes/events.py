@@ -26,6 +26,7 @@ from app.models import (
     EventKind,
     EventRegistration,
     Hub,
+    Pass,
     Plan,
     ProgrammeStep,
     RegistrationStatus,
@@ -38,12 +39,15 @@ from app.services import audit
 from app.services.access.passes import revoke_passes_of
 from app.services.booking import rules
 from app.services.booking.placement import get_or_404
-from app.services.errors import BookingConflict, Forbidden, InvalidInput
+from app.services.errors import BookingConflict, Forbidden, InvalidInput, InvalidTransition
 from app.services.notifications.mail import Mailer
 from app.services.programmes import notices
+from app.services.programmes.event_passes import DOORS_OPEN_EARLY
 from app.services.transactions import is_exclusion_violation, transaction
 
 MAX_WEEKS = 26
+#: Registrants are reminded this long before the event.
+REMIND_AHEAD = timedelta(hours=24)
 AUDITED = ("title", "kind", "hub_id", "resource_id", "starts_at", "ends_at", "capacity")
 
 
@@ -175,6 +179,103 @@ def cancel_event(event_id: int, *, actor_id: int, mailer: Mailer) -> Event:
     for recipient in recipients:
         mailer.send(notices.event_cancelled(event, recipient))
     return event
+
+
+def reschedule_event(
+    event_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    resource_id: int | None,
+    *,
+    actor_id: int,
+    mailer: Mailer,
+    now: datetime | None = None,
+) -> Event:
+    """Move the event to a new time or room: the room is held anew through the booking rules
+    (refused, nothing changed, if it is taken), the passes follow, registrants are told."""
+    now = now or utcnow()
+    starts_at, ends_at = rules.check_interval(starts_at, ends_at)
+    with transaction():
+        event = get_or_404(Event, event_id, lock=True)
+        actor = get_or_404(User, actor_id)
+        if not actor.can_staff(event.hub_id):
+            raise Forbidden("only this hub's staff change its events")
+        if event.is_cancelled or event.ends_at <= now:
+            raise InvalidTransition("a cancelled or past event cannot be moved")
+        if resource_id is None and not event.online_url:
+            raise InvalidInput("choose a room, or give the online link", field="resource_id")
+        _check(replace_times(event, starts_at, ends_at, resource_id))
+        with audit.audited_change(
+            "event.changed", event, AUDITED, actor_id=actor.id, hub_id=event.hub_id
+        ):
+            if event.booking is not None and event.booking.is_active:
+                event.booking.status = BookingStatus.CANCELLED
+                event.booking.cancelled_at = now
+                db.session.flush()  # the old hold frees the room before the new one is placed
+            event.starts_at, event.ends_at, event.resource_id = starts_at, ends_at, resource_id
+            db.session.flush()
+            db.session.refresh(event, ["resource"])
+            event.booking = (
+                hold_room(event.hub, resource_id, event, actor.id, now)
+                if resource_id is not None
+                else None
+            )
+        live = live_registrations(event.id)
+        for holder in db.session.scalars(
+            select(Pass).where(Pass.id.in_([r.pass_id for r in live if r.pass_id is not None]))
+        ):
+            holder.valid_from = starts_at - DOORS_OPEN_EARLY
+            holder.valid_until = ends_at
+        recipients = notices.recipients(live)
+    for recipient in recipients:
+        mailer.send(notices.event_changed(event, recipient))
+    return event
+
+
+def send_event_reminders(
+    mailer: Mailer, now: datetime | None = None, ahead: timedelta = REMIND_AHEAD
+) -> int:
+    """Remind each registrant once of an event starting within `ahead`. Rows another worker is
+    reminding are skipped, so two workers never remind twice. Returns how many were sent."""
+    now = now or utcnow()
+    with transaction():
+        due = db.session.scalars(
+            select(EventRegistration)
+            .join(Event, Event.id == EventRegistration.event_id)
+            .where(
+                EventRegistration.status == RegistrationStatus.REGISTERED,
+                EventRegistration.reminded_at.is_(None),
+                Event.cancelled_at.is_(None),
+                Event.starts_at > now,
+                Event.starts_at <= now + ahead,
+            )
+            .with_for_update(of=EventRegistration, skip_locked=True)
+        ).all()
+        mails = []
+        for registration in due:
+            registration.reminded_at = now
+            to = notices.recipient(registration)
+            if to is not None:
+                mails.append(notices.event_reminder(registration.event, to))
+    for mail in mails:
+        mailer.send(mail)
+    return len(mails)
+
+
+def replace_times(
+    event: Event, starts_at: datetime, ends_at: datetime, resource_id: int | None
+) -> EventInput:
+    """The event as an EventInput at a new time and room, to check it as a new one is."""
+    return EventInput(
+        hub_id=event.hub_id,
+        title=event.title,
+        kind=event.kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=event.capacity,
+        resource_id=resource_id,
+        online_url=event.online_url,
+    )
 
 
 def live_registrations(event_id: int) -> list[EventRegistration]:

@@ -1,5 +1,6 @@
-"""Mail to event registrants in their language: a place confirmed (also from the waitlist) and
-a cancelled event. Sent after the transaction that decided them commits."""
+"""Mail to event registrants in their language: a place confirmed (also from the waitlist), a
+reminder the day before, a change of time or room, a cancelled event. Sent after the
+transaction that decided them commits."""
 
 from __future__ import annotations
 
@@ -63,11 +64,43 @@ def event_cancelled(event: Event, to: Recipient) -> Mail:
         )
 
 
+def event_reminder(event: Event, to: Recipient) -> Mail:
+    with force_locale(to.locale):
+        return Mail(
+            to=to.email,
+            subject=gettext("Reminder: %(title)s on %(day)s", **_when_and_where(event)),
+            body=gettext(
+                "Hello %(name)s,\n\nA reminder: %(title)s at %(hub)s%(room)s on %(day)s, "
+                "%(start)s to %(end)s. Your pass is on the event's page in Ruang; if you "
+                "cannot come, please cancel so someone on the waitlist gets your place."
+                "\n\nRuang",
+                name=to.name,
+                **_when_and_where(event),
+            ),
+        )
+
+
+def event_changed(event: Event, to: Recipient) -> Mail:
+    with force_locale(to.locale):
+        return Mail(
+            to=to.email,
+            subject=gettext("Changed: %(title)s", title=event.title),
+            body=gettext(
+                "Hello %(name)s,\n\n%(title)s has moved: it is now at %(hub)s%(room)s on "
+                "%(day)s, %(start)s to %(end)s. Your place and your pass stay yours."
+                "\n\nRuang",
+                name=to.name,
+                **_when_and_where(event),
+            ),
+        )
+
+
 def _when_and_where(event: Event) -> dict[str, str]:
     hub = event.hub
     return {
         "title": event.title,
         "hub": hub.name,
+        "room": f", {event.resource.name}" if event.resource is not None else "",
         "day": weekday_date(hub.local_date(event.starts_at)),
         "start": hub_time(event.starts_at, hub, False),
         "end": hub_time(event.ends_at, hub),
