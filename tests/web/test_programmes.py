@@ -280,3 +280,18 @@ def test_staff_move_an_event_on_the_attendance_page(
     assert "The event is moved" in flashes(response)
     db.session.refresh(training)
     assert training.starts_at == hub_time(a_hub, TUESDAY, 14)
+
+
+def test_sign_up_with_a_stage_starts_the_business_profile(client, outbox) -> None:
+    from tests.web.test_auth import SIGNUP
+
+    client.post("/signup", data={**SIGNUP, "business_stage": "starting", "people_employed": "3"})
+    client.post(
+        "/signup",
+        data={**SIGNUP, "email": "later@example.com", "business_stage": "", "people_employed": ""},
+    )
+    profiles = db.session.scalars(select(BusinessProfile)).all()
+    assert [(p.name, p.kbli_section, p.stage.value, p.people_employed) for p in profiles] == [
+        ("Ani Cake", "I", "starting", 3)
+    ]
+    assert [r.people for r in profiles[0].employment] == [3]

@@ -14,12 +14,23 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Hub, Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.models import (
+    BusinessStage,
+    Hub,
+    Membership,
+    MembershipStatus,
+    Plan,
+    Role,
+    RoleGrant,
+    User,
+    utcnow,
+)
 from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
 from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
+from app.services.programmes.business import SECTOR_KBLI, BusinessInput, create_business
 from app.services.transactions import transaction
 
 #: Version of the personal-data notice (UU PDP 27/2022) a member consents to at sign-up.
@@ -40,6 +51,9 @@ class Registration:
     consent: bool
     locale: str | None = None
     plan_id: int | None = None  # apply for this (subsidised) plan right away
+    # Optional: with a stage, the business profile of the programme starts at sign-up.
+    business_stage: BusinessStage | None = None
+    people_employed: int = 1
 
 
 def register_member(
@@ -78,6 +92,19 @@ def register_member(
                 Membership(plan=plan, starts_on=first_day_of(plan, utcnow()), status=status)
             )
         db.session.add(user)
+        if registration.business_stage is not None and registration.sector in SECTOR_KBLI:
+            db.session.flush()
+            create_business(
+                user,
+                BusinessInput(
+                    name=user.business_name or user.name,
+                    kbli_section=SECTOR_KBLI[registration.sector],
+                    stage=registration.business_stage,
+                    people_employed=registration.people_employed,
+                    kecamatan=user.kecamatan,
+                ),
+                utcnow().date(),
+            )
     send_verification(user, mailer, signer, link)
     return user
 

@@ -28,6 +28,17 @@ from app.services.transactions import transaction
 NIB_PATTERN = re.compile(r"\d{13}")
 #: How long an answer to "how many people work in your business?" stays current.
 EMPLOYMENT_ASKED_EVERY_DAYS = 90
+#: The sign-up form's sectors (app.web.auth_forms.SECTORS) as KBLI 2020 sections; "lainnya"
+#: (other) has none: that member picks a section on the business page.
+SECTOR_KBLI = {
+    "kuliner": "I",
+    "fashion": "C",
+    "kriya": "C",
+    "digital": "J",
+    "jasa": "S",
+    "pertanian": "A",
+    "sosial": "S",
+}
 AUDITED = ("name", "nib", "kbli_section", "stage", "people_employed", "kecamatan", "kelurahan")
 
 
@@ -59,9 +70,7 @@ def save_business(
         user = get_or_404(User, user_id, lock=True)
         profile = business_of(user.id)
         if profile is None:
-            profile = BusinessProfile(user_id=user.id, **_fields(form, utcnow()))
-            db.session.add(profile)
-            db.session.flush()
+            profile = create_business(user, form, today)
             if actor_id != user.id:
                 audit.record(
                     "business.created",
@@ -80,6 +89,16 @@ def save_business(
                 _apply(profile, _fields(form, consent_at))
         _record_employment(profile, form.people_employed, today)
         user.business_name = profile.name  # the member list and search already show it
+    return profile
+
+
+def create_business(user: User, form: BusinessInput, today: date) -> BusinessProfile:
+    """A new member's business, in the caller's transaction (sign-up asks for it too)."""
+    form = _checked(form)
+    profile = BusinessProfile(user_id=user.id, **_fields(form, utcnow()))
+    db.session.add(profile)
+    db.session.flush()
+    _record_employment(profile, form.people_employed, today)
     return profile
 
 
