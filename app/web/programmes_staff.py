@@ -36,6 +36,12 @@ def _labels() -> dict[str, Any]:
     return {"event_kind_labels": EVENT_KIND_LABELS, "step_labels": STEP_LABELS}
 
 
+@programme_staff.app_context_processor
+def _todays_events() -> dict[str, Any]:
+    """For the front desk's hub page: today's events there, each with its attendance list."""
+    return {"todays_events": events.todays_events}
+
+
 @programme_staff.get("/")
 @staff_required
 def index() -> str | Response:

@@ -295,3 +295,18 @@ def test_sign_up_with_a_stage_starts_the_business_profile(client, outbox) -> Non
         ("Ani Cake", "I", "starting", 3)
     ]
     assert [r.people for r in profiles[0].employment] == [3]
+
+
+def test_the_front_desk_lists_todays_events_and_check_in_shows_on_the_attendance(
+    client, login, clock, keyring, staff, a_hub, training, siti
+) -> None:
+    registration = registrations.register(siti.id, training.id)
+    token = registrations.event_pass(keyring, registration.id, siti.id).token.token
+    clock(hub_time(a_hub, TUESDAY, 9, 50))
+    login(staff)
+    desk = client.get(f"/frontdesk/{a_hub.slug}/")
+    assert "Events today" in desk.text
+    assert "Pelatihan pembukuan" in desk.text
+    client.post(f"/frontdesk/{a_hub.slug}/scan", data={"token": token})
+    page = client.get(f"/staff/programmes/events/{training.id}")
+    assert "1 of 1 registered came in." in page.text

@@ -329,6 +329,15 @@ def upcoming_events(
     ]
 
 
+def todays_events(hub: Hub, now: datetime | None = None) -> list[EventListing]:
+    """The hub's events on its today (in its zone), not cancelled, with their counts."""
+    now = now or utcnow()
+    start, end = hub.local_day_bounds(hub.today(now))
+    return [
+        listing for listing in upcoming_events({hub.id}, start) if listing.event.starts_at < end
+    ]
+
+
 def registration_counts(event_ids: list[int]) -> dict[tuple[int, RegistrationStatus], int]:
     if not event_ids:
         return {}
