@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -20,6 +19,7 @@ from app.services.access.qr import qr_svg
 from app.services.errors import DomainError
 from app.services.programmes import business, events, mentoring, registrations, steps
 from app.services.programmes.business import BusinessInput
+from app.services.programmes.mentoring import ONLINE_ZONE
 from app.web.context import keyring, mailer, me
 from app.web.messages import describe
 from app.web.passes_forms import ConfirmForm
@@ -37,8 +37,6 @@ from app.web.programmes_forms import (
 )
 
 programmes = Blueprint("programmes", __name__, url_prefix="/p")
-#: Online office hours are entered in Jakarta time (WIB), the programme's home zone.
-ONLINE_ZONE = ZoneInfo("Asia/Jakarta")
 
 
 @programmes.before_request

@@ -12,14 +12,17 @@ November 2026, hub-local days. By hand:
   employed: siti 2 (1 Oct) -> 5 (15 Nov); budi 10 (10 Nov) -> 12 (20 Nov), 20 on 5 Dec ignored
             -> latest 17, change +5
   steps in November: training (siti, at A), licensing (ani, at C); capital (budi, October) not
-  events held 1 (one cancelled), registrations 2, attended 1; mentoring sessions 1 (one cancelled)
+  events held 1 (one cancelled), registrations 2, attended 1; mentoring sessions at hubs 1 (one
+  cancelled), online 1 more for the programme (ani on 30 November 23:30 WIB; budi's at 00:30 WIB
+  on 1 December is 30 November in UTC: outside)
   check-ins (granted, in): A 3, B 1, C 1 -> 5
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -183,6 +186,14 @@ def programme(session, make_hub, make_resource, make_plan, make_member):
         db.session.add(slot)
         db.session.flush()
         db.session.add(MentoringSession(slot_id=slot.id, member_id=member.id, status=status))
+    for member, day, hour in [(ani, date(2026, 11, 30), 23), (budi, date(2026, 12, 1), 0)]:
+        start = datetime.combine(day, time(hour, 30), tzinfo=ZoneInfo("Asia/Jakarta"))
+        online = MentorSlot(
+            mentor_id=mentor.id, starts_at=start, ends_at=start + timedelta(hours=1)
+        )
+        db.session.add(online)
+        db.session.flush()
+        db.session.add(MentoringSession(slot_id=online.id, member_id=member.id))
     session.commit()
     admin = make_member(plan=None, roles=[(Role.PROGRAMME_ADMIN, None)])
     return {"a": a, "b": b, "c": c, "admin": admin, "siti": siti, "dodi": dodi}
@@ -209,7 +220,7 @@ def test_the_whole_programme_in_november(programme) -> None:
     reached = {step: n for step, n in figures.steps_reached if n}
     assert reached == {ProgrammeStep.TRAINING: 1, ProgrammeStep.LICENSING: 1}
     assert (figures.events_held, figures.registrations, figures.attendance) == (1, 2, 1)
-    assert figures.mentoring_sessions == 1
+    assert figures.mentoring_sessions == 2  # one at a hub, one online
     assert figures.check_ins == 5
     per_hub = {f.hub.slug: (f.members_served, f.check_ins) for f in figures.per_hub}
     assert per_hub == {"tanah-abang": (3, 3), "menteng": (1, 1), "abepura": (1, 1)}
@@ -227,6 +238,7 @@ def test_a_day_is_the_hubs_day(programme) -> None:
     papua = report(Level.PROVINCE, "Papua", programme["admin"])
     assert papua.members_served == 1  # ani at 23:30 WIT on 30 November; not dodi after midnight
     assert papua.check_ins == 1
+    assert papua.mentoring_sessions == 1  # the online one counts for the programme only
     kecamatan = report(Level.KECAMATAN, "Tanah Abang", programme["admin"])
     assert kecamatan.check_ins == 3  # eko at 00:30 WIB on 1 November counts
 

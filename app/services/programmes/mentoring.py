@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +42,8 @@ from app.services.errors import (
 from app.services.programmes.steps import record_step_locked
 from app.services.transactions import is_exclusion_violation, savepoint, transaction
 
+#: Online office hours are entered, shown and reported in Jakarta time (WIB).
+ONLINE_ZONE = ZoneInfo("Asia/Jakarta")
 #: Cancelling an online session (no hub, so no hub policy) closes this long before it.
 ONLINE_CANCEL_CUTOFF = timedelta(minutes=60)
 MAX_SLOTS = 16

@@ -3,14 +3,15 @@
 A member is counted once however many hubs of the scope served them: figures above a hub are
 unions of members, not sums of hub figures. Every instant is placed in its own hub's days.
 Members served: anyone with a granted entry, a booking that was not cancelled or a no-show, a
-place at an event, or a mentoring session at a hub of the scope in the period.
+place at an event, or a mentoring session at a hub of the scope in the period (online sessions,
+at no hub, count for the whole programme, on WIB days).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -39,6 +40,7 @@ from app.models import (
     User,
 )
 from app.models.businesses import KBLI_SECTIONS, BusinessStage
+from app.services.programmes.mentoring import ONLINE_ZONE
 from app.services.reports.scope import Level, Scope, hubs_in
 
 SERVED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)
@@ -98,6 +100,18 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
         report.attendance += figures.attendance
         report.mentoring_sessions += figures.mentoring_sessions
         report.registrations += _count(_registered(hub, start, end))
+    if scope.level is Level.PROGRAMME:  # online office hours belong to no hub
+        start, end = (
+            datetime.combine(day, time(0), tzinfo=ONLINE_ZONE)
+            for day in (scope.first_day, scope.last_day + timedelta(days=1))
+        )
+        online = [
+            MentorSlot.hub_id.is_(None),
+            MentorSlot.starts_at >= start,
+            MentorSlot.starts_at < end,
+        ]
+        report.mentoring_sessions += _count(_sessions_where(online))
+        served.update(db.session.scalars(_sessions_where(online, MentoringSession.member_id)))
     report.members_served = len(served)
     _members(report, served)
     _businesses(report, served)
@@ -190,10 +204,14 @@ def _attended(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
 
 
 def _sessions(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
+    return _sessions_where(_slot_in(hub, start, end))
+
+
+def _sessions_where(where: list[Any], column: Any = MentoringSession.id) -> Select[Any]:
     return (
-        select(MentoringSession.id)
+        select(column)
         .join(MentorSlot, MentorSlot.id == MentoringSession.slot_id)
-        .where(*_slot_in(hub, start, end), MentoringSession.status != SessionStatus.CANCELLED)
+        .where(*where, MentoringSession.status != SessionStatus.CANCELLED)
     )
 
 
