@@ -226,3 +226,18 @@ def test_notes_are_for_the_mentor_the_member_and_programme_admins(
 def test_a_mentor_is_not_staff(session, mentor) -> None:
     assert not mentor.is_staff
     assert mentor.is_mentor
+
+
+def test_programme_admins_give_the_mentor_role_hub_admins_cannot(
+    session, a_hub, a_member, make_member
+) -> None:
+    from app.services.people import members
+
+    hub_admin = make_member(roles=[(Role.HUB_ADMIN, a_hub)])
+    with pytest.raises(Forbidden):
+        members.grant_role(hub_admin, a_member.email, Role.MENTOR, a_hub.id)
+    admin = make_member(roles=[(Role.PROGRAMME_ADMIN, None)])
+    grant = members.grant_role(admin, a_member.email, Role.MENTOR, a_hub.id)
+    assert grant.hub_id is None  # a mentor's role is not tied to a hub
+    assert a_member.is_mentor
+    assert not a_member.is_staff
