@@ -82,24 +82,39 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
     hubs = hubs_in(scope, user)
     report = ImpactReport(scope, hubs)
     served: set[int] = set()
-    for hub in hubs:
-        start, end = scope.bounds(hub)
-        at_hub = _served_at(hub, start, end)
-        served |= at_hub
-        figures = HubFigures(
-            hub=hub,
-            members_served=len(at_hub),
-            check_ins=_count(_check_ins(hub, start, end)),
-            events_held=_count(_events(hub, start, end)),
-            attendance=_count(_attended(hub, start, end)),
-            mentoring_sessions=_count(_sessions(hub, start, end)),
-        )
-        report.per_hub.append(figures)
-        report.check_ins += figures.check_ins
-        report.events_held += figures.events_held
-        report.attendance += figures.attendance
-        report.mentoring_sessions += figures.mentoring_sessions
-        report.registrations += _count(_registered(hub, start, end))
+    for zone_hubs in _by_zone(hubs):
+        # Hubs in one zone share the period's bounds: one grouped query per figure per zone.
+        start, end = scope.bounds(zone_hubs[0])
+        ids = [hub.id for hub in zone_hubs]
+        at_hubs = _served_at(ids, start, end)
+        counts = {
+            name: _count_by_hub(query(ids, start, end))
+            for name, query in (
+                ("check_ins", _check_ins),
+                ("events", _events),
+                ("attended", _attended),
+                ("sessions", _sessions),
+                ("registered", _registered),
+            )
+        }
+        for hub in zone_hubs:
+            served |= at_hubs.get(hub.id, set())
+            report.per_hub.append(
+                HubFigures(
+                    hub=hub,
+                    members_served=len(at_hubs.get(hub.id, ())),
+                    check_ins=counts["check_ins"].get(hub.id, 0),
+                    events_held=counts["events"].get(hub.id, 0),
+                    attendance=counts["attended"].get(hub.id, 0),
+                    mentoring_sessions=counts["sessions"].get(hub.id, 0),
+                )
+            )
+        report.check_ins += sum(counts["check_ins"].values())
+        report.events_held += sum(counts["events"].values())
+        report.attendance += sum(counts["attended"].values())
+        report.mentoring_sessions += sum(counts["sessions"].values())
+        report.registrations += sum(counts["registered"].values())
+    report.per_hub.sort(key=lambda figures: figures.hub.name)
     if scope.level is Level.PROGRAMME:  # online office hours belong to no hub
         start, end = (
             datetime.combine(day, time(0), tzinfo=ONLINE_ZONE)
@@ -119,60 +134,74 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
     return report
 
 
-# -- who was served at one hub ------------------------------------------------------------------
+def _by_zone(hubs: list[Hub]) -> list[list[Hub]]:
+    zones: dict[str, list[Hub]] = {}
+    for hub in hubs:
+        zones.setdefault(hub.timezone, []).append(hub)
+    return list(zones.values())
 
 
-def _served_at(hub: Hub, start: datetime, end: datetime) -> set[int]:
-    queries: list[Select[Any]] = [
-        select(AccessEvent.member_id).where(
-            AccessEvent.hub_id == hub.id,
+# -- what happened at the hubs of one zone, by hub ------------------------------------------------
+
+
+def _served_at(hub_ids: list[int], start: datetime, end: datetime) -> dict[int, set[int]]:
+    """The members served at each hub: (hub, member) pairs from every kind of use."""
+    queries: list[Any] = [  # (hub id, member id) selects of differing column types
+        select(AccessEvent.hub_id, AccessEvent.member_id).where(
+            AccessEvent.hub_id.in_(hub_ids),
             AccessEvent.granted,
             AccessEvent.member_id.is_not(None),
             AccessEvent.decided_at >= start,
             AccessEvent.decided_at < end,
         ),
-        select(Booking.member_id)
+        select(Floor.hub_id, Booking.member_id)
         .join(Resource, Resource.id == Booking.resource_id)
         .join(Floor, Floor.id == Resource.floor_id)
         .where(
-            Floor.hub_id == hub.id,
+            Floor.hub_id.in_(hub_ids),
             Booking.status.in_(SERVED_BOOKINGS),
             Booking.start_at >= start,
             Booking.start_at < end,
         ),
-        select(EventRegistration.member_id)
+        select(Event.hub_id, EventRegistration.member_id)
         .join(Event, Event.id == EventRegistration.event_id)
         .where(
-            *_held_events(hub, start, end),
+            *_held_events(hub_ids, start, end),
             EventRegistration.status == RegistrationStatus.REGISTERED,
             EventRegistration.member_id.is_not(None),
         ),
-        select(MentoringSession.member_id)
+        select(MentorSlot.hub_id, MentoringSession.member_id)
         .join(MentorSlot, MentorSlot.id == MentoringSession.slot_id)
-        .where(*_slot_in(hub, start, end), MentoringSession.status != SessionStatus.CANCELLED),
+        .where(*_slot_in(hub_ids, start, end), MentoringSession.status != SessionStatus.CANCELLED),
     ]
-    served: set[int] = set()
+    served: dict[int, set[int]] = {}
     for query in queries:
-        served.update(member_id for member_id in db.session.scalars(query.distinct()) if member_id)
+        for hub_id, member_id in db.session.execute(query.distinct()):
+            if member_id is not None:
+                served.setdefault(hub_id, set()).add(member_id)
     return served
 
 
-def _held_events(hub: Hub, start: datetime, end: datetime) -> list:  # type: ignore[type-arg]
+def _held_events(hub_ids: list[int], start: datetime, end: datetime) -> list[Any]:
     return [
-        Event.hub_id == hub.id,
+        Event.hub_id.in_(hub_ids),
         Event.cancelled_at.is_(None),
         Event.starts_at >= start,
         Event.starts_at < end,
     ]
 
 
-def _slot_in(hub: Hub, start: datetime, end: datetime) -> list:  # type: ignore[type-arg]
-    return [MentorSlot.hub_id == hub.id, MentorSlot.starts_at >= start, MentorSlot.starts_at < end]
+def _slot_in(hub_ids: list[int], start: datetime, end: datetime) -> list[Any]:
+    return [
+        MentorSlot.hub_id.in_(hub_ids),
+        MentorSlot.starts_at >= start,
+        MentorSlot.starts_at < end,
+    ]
 
 
-def _check_ins(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
-    return select(AccessEvent.id).where(
-        AccessEvent.hub_id == hub.id,
+def _check_ins(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
+    return select(AccessEvent.hub_id).where(
+        AccessEvent.hub_id.in_(hub_ids),
         AccessEvent.granted,
         AccessEvent.direction == Direction.IN,
         AccessEvent.decided_at >= start,
@@ -180,39 +209,48 @@ def _check_ins(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
     )
 
 
-def _events(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
-    return select(Event.id).where(*_held_events(hub, start, end))
+def _events(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
+    return select(Event.hub_id).where(*_held_events(hub_ids, start, end))
 
 
-def _registered(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
+def _registered(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
     return (
-        select(EventRegistration.id)
-        .join(Event, Event.id == EventRegistration.event_id)
+        select(Event.hub_id)
+        .join(EventRegistration, EventRegistration.event_id == Event.id)
         .where(
-            *_held_events(hub, start, end),
+            *_held_events(hub_ids, start, end),
             EventRegistration.status == RegistrationStatus.REGISTERED,
         )
     )
 
 
-def _attended(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
+def _attended(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
     """Registrations whose pass was granted entry at least once."""
     came = select(AccessEvent.id).where(
         AccessEvent.pass_id == EventRegistration.pass_id, AccessEvent.granted
     )
-    return _registered(hub, start, end).where(came.exists())
+    return _registered(hub_ids, start, end).where(came.exists())
 
 
-def _sessions(hub: Hub, start: datetime, end: datetime) -> Select[Any]:
-    return _sessions_where(_slot_in(hub, start, end))
+def _sessions(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
+    return _sessions_where(_slot_in(hub_ids, start, end), MentorSlot.hub_id)
 
 
 def _sessions_where(where: list[Any], column: Any = MentoringSession.id) -> Select[Any]:
     return (
         select(column)
+        .select_from(MentoringSession)
         .join(MentorSlot, MentorSlot.id == MentoringSession.slot_id)
         .where(*where, MentoringSession.status != SessionStatus.CANCELLED)
     )
+
+
+def _count_by_hub(query: Select[Any]) -> dict[int, int]:
+    """How many rows `query` (selecting a hub id first) has per hub."""
+    rows = query.subquery()
+    hub = rows.columns[0]
+    rows_by_hub = db.session.execute(select(hub, func.count()).group_by(hub)).all()
+    return {hub_id: count for hub_id, count in rows_by_hub}
 
 
 def _count(query: Select[Any]) -> int:
