@@ -128,7 +128,9 @@ def event_list() -> str:
 def register(event_id: int) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
-            registration = registrations.register(me().id, event_id, mailer=mailer())
+            registration = registrations.register(
+                me().id, event_id, mailer=mailer(), keyring=keyring()
+            )
         except DomainError as error:
             flash(gettext("Not registered: %(reason)s", reason=describe(error)), "error")
         else:
@@ -159,6 +161,7 @@ def event_pass(registration_id: int) -> str:
         registration=issued.registration,
         event=issued.registration.event,
         svg=qr_svg(issued.token.token),
+        back=url_for(".event_list"),
     )
 
 

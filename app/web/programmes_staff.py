@@ -11,12 +11,23 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import Event, EventKind, Hub, Plan, ProgrammeStep, Resource, ResourceKind, User
+from app.models import (
+    Event,
+    EventKind,
+    EventRegistration,
+    Hub,
+    Plan,
+    ProgrammeStep,
+    Resource,
+    ResourceKind,
+    User,
+)
+from app.services.access.qr import qr_svg
 from app.services.errors import DomainError
 from app.services.hubs import frontdesk as desk
 from app.services.programmes import events, registrations, steps
 from app.services.programmes.events import EventInput
-from app.web.context import mailer, me, staff_hub, staff_required
+from app.web.context import keyring, mailer, me, staff_hub, staff_required
 from app.web.messages import describe
 from app.web.passes_forms import ConfirmForm
 from app.web.programmes_forms import (
@@ -192,7 +203,12 @@ def register_guest(event_id: int) -> Response:
     if form.validate_on_submit():
         try:
             registrations.register_guest(
-                event.id, form.guest_name.data or "", form.guest_email.data or "", actor_id=me().id
+                event.id,
+                form.guest_name.data or "",
+                form.guest_email.data or "",
+                actor_id=me().id,
+                mailer=mailer(),
+                keyring=keyring(),
             )
         except DomainError as error:
             flash(describe(error), "error")
@@ -201,6 +217,24 @@ def register_guest(event_id: int) -> Response:
     else:
         flash(gettext("Give the guest's name (and a valid email, if any)."), "error")
     return redirect(url_for(".attendance", event_id=event.id))
+
+
+@programme_staff.get("/registrations/<int:registration_id>/pass")
+@staff_required
+def guest_pass(registration_id: int) -> str:
+    """A registration's pass to print or show (a guest without an account has no pass page)."""
+    registration = db.session.get(EventRegistration, registration_id)
+    if registration is None:
+        abort(404)
+    event = _staffed_event(registration.event_id)
+    issued = registrations.event_pass(keyring(), registration.id, None)
+    return render_template(
+        "programmes/event_pass.html",
+        registration=issued.registration,
+        event=event,
+        svg=qr_svg(issued.token.token),
+        back=url_for(".attendance", event_id=event.id),
+    )
 
 
 @programme_staff.post("/events/<int:event_id>/cancel")

@@ -3,6 +3,7 @@ guests, cancellation mail, and event passes at the door during and outside the e
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -341,3 +342,24 @@ def test_registrants_are_reminded_once_the_day_before(
     assert events.send_event_reminders(mailer, now=hub_time(a_hub, MONDAY, 12)) == 0
     assert [m["To"] for m in outbox.messages] == [placed.email]
     assert outbox.messages[0]["Subject"].startswith("Reminder: Laporan keuangan UMKM")
+
+
+def test_a_guest_gets_the_pass_by_mail_and_it_opens_the_door(
+    clock, keyring, a_hub, a_room, staff, mailer, outbox
+) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is a dev dependency")
+    image = pytest.importorskip("PIL.Image", reason="Pillow is a dev dependency")
+    clock(NINE)
+    (event,) = events.create_events(training(a_hub, a_room), actor_id=staff.id)
+    registrations.register_guest(
+        event.id, "Bu Wati", "wati@example.com", actor_id=staff.id, mailer=mailer, keyring=keyring
+    )
+
+    (mail,) = outbox.messages
+    assert mail["To"] == "wati@example.com"
+    (png,) = [part for part in mail.walk() if part.get_content_type() == "image/png"]
+    (decoded,) = zxingcpp.read_barcodes(image.open(io.BytesIO(png.get_payload(decode=True))))
+    clock(hub_time(a_hub, TUESDAY, 10))
+    decision = scan(decoded.text, a_hub)
+    assert decision.granted
+    assert decision.member_id is None  # a guest without an account

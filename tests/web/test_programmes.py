@@ -310,3 +310,17 @@ def test_the_front_desk_lists_todays_events_and_check_in_shows_on_the_attendance
     client.post(f"/frontdesk/{a_hub.slug}/scan", data={"token": token})
     page = client.get(f"/staff/programmes/events/{training.id}")
     assert "1 of 1 registered came in." in page.text
+
+
+def test_staff_print_a_guests_pass_other_hubs_cannot(
+    client, login, keyring, staff, make_hub, make_member, training
+) -> None:
+    guest = registrations.register_guest(training.id, "Pak Joko", "", actor_id=staff.id)
+    login(staff)
+    page = client.get(f"/staff/programmes/events/{training.id}")
+    assert f"/staff/programmes/registrations/{guest.id}/pass" in page.text
+    pass_page = client.get(f"/staff/programmes/registrations/{guest.id}/pass")
+    assert "Pak Joko" in pass_page.text
+    assert "<svg" in pass_page.text
+    login(make_member(roles=[(Role.FRONTDESK, make_hub())]))
+    assert client.get(f"/staff/programmes/registrations/{guest.id}/pass").status_code == 403

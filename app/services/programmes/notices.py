@@ -10,7 +10,8 @@ from flask_babel import force_locale, gettext
 
 from app.i18n import hub_time, weekday_date
 from app.models import Event, EventRegistration
-from app.services.notifications.mail import Mail
+from app.services.access.qr import qr_png
+from app.services.notifications.mail import Attachment, Mail
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,11 @@ def recipients(registrations: list[EventRegistration]) -> list[Recipient]:
     return [r for r in map(recipient, registrations) if r is not None]
 
 
-def place_confirmed(event: Event, to: Recipient) -> Mail:
+def place_confirmed(event: Event, to: Recipient, token: str | None = None) -> Mail:
+    """The place is theirs; with `token`, the event pass goes along as a PNG."""
+    attachments = (
+        (Attachment(f"ruang-event-{event.id}.png", qr_png(token), "image/png"),) if token else ()
+    )
     with force_locale(to.locale):
         return Mail(
             to=to.email,
@@ -47,6 +52,7 @@ def place_confirmed(event: Event, to: Recipient) -> Mail:
                 name=to.name,
                 **_when_and_where(event),
             ),
+            attachments=attachments,
         )
 
 

@@ -45,9 +45,15 @@ from app.services.transactions import savepoint, transaction
 
 
 def register(
-    member_id: int, event_id: int, *, mailer: Mailer | None = None, now: datetime | None = None
+    member_id: int,
+    event_id: int,
+    *,
+    mailer: Mailer | None = None,
+    keyring: Keyring | None = None,
+    now: datetime | None = None,
 ) -> EventRegistration:
-    """The member takes a place, or joins the waitlist when the event is full."""
+    """The member takes a place, or joins the waitlist when the event is full. A place is
+    confirmed by mail (with the pass, given the keyring)."""
     now = now or utcnow()
     with transaction():
         event = get_or_404(Event, event_id, lock=True)
@@ -55,13 +61,7 @@ def register(
         _check_open(event, now)
         _check_eligible(event, member)
         registration = _add(event, member_id=member.id, registered_by_id=member.id)
-        to = notices.recipient(registration)
-    if (
-        mailer is not None
-        and to is not None
-        and registration.status is RegistrationStatus.REGISTERED
-    ):
-        mailer.send(notices.place_confirmed(event, to))
+    _confirm(registration, mailer, keyring)
     return registration
 
 
@@ -71,9 +71,12 @@ def register_guest(
     guest_email: str,
     *,
     actor_id: int,
+    mailer: Mailer | None = None,
+    keyring: Keyring | None = None,
     now: datetime | None = None,
 ) -> EventRegistration:
-    """Staff register a guest of the programme who has no account (no eligibility rules)."""
+    """Staff register a guest of the programme who has no account (no eligibility rules); a
+    guest with an email address gets the pass by mail."""
     now = now or utcnow()
     guest_name, guest_email = guest_name.strip()[:200], guest_email.strip().lower()[:254]
     if not guest_name:
@@ -97,6 +100,7 @@ def register_guest(
             hub_id=event.hub_id,
             after=audit.snapshot(registration, ("event_id", "guest_name", "status")),
         )
+    _confirm(registration, mailer, keyring)
     return registration
 
 
@@ -106,6 +110,7 @@ def cancel_registration(
     member_id: int | None = None,
     actor_id: int | None = None,
     mailer: Mailer | None = None,
+    keyring: Keyring | None = None,
 ) -> EventRegistration:
     """Cancel a place or a waitlist entry; a freed place goes to the first on the waitlist.
     With `member_id` only that member's own registration (others are NotFound)."""
@@ -126,9 +131,8 @@ def cancel_registration(
             revoke_passes_of(pass_ids=[registration.pass_id], reason="registration cancelled")
         db.session.flush()
         promoted = _promote(event) if had_place and not event.is_cancelled else None
-        to = notices.recipient(promoted) if promoted is not None else None
-    if mailer is not None and to is not None:
-        mailer.send(notices.place_confirmed(event, to))
+    if promoted is not None:
+        _confirm(promoted, mailer, keyring)
     return registration
 
 
@@ -165,15 +169,28 @@ class EventPass:
     token: IssuedToken
 
 
-def event_pass(keyring: Keyring, registration_id: int, member_id: int) -> EventPass:
-    """The pass of the member's own place at an event (valid for the event's time)."""
+def event_pass(keyring: Keyring, registration_id: int, member_id: int | None) -> EventPass:
+    """The pass of a place at an event (valid for the event's time): the member's own, or with
+    `member_id` None any (for staff, who check the hub first: a guest's printed pass)."""
     registration = get_or_404(EventRegistration, registration_id)
-    if registration.member_id != member_id:
+    if member_id is not None and registration.member_id != member_id:
         raise NotFound("no such registration", id=registration_id)
     holder = db.session.get(Pass, registration.pass_id) if registration.pass_id else None
     if holder is None or holder.is_revoked:
         raise InvalidTransition("only a confirmed place has a pass")
     return EventPass(registration, dated_pass_token(keyring, holder))
+
+
+def _confirm(
+    registration: EventRegistration, mailer: Mailer | None, keyring: Keyring | None
+) -> None:
+    """After the commit: mail a confirmed place to its holder, with the pass if we can sign."""
+    to = notices.recipient(registration)
+    if mailer is None or to is None or registration.status is not RegistrationStatus.REGISTERED:
+        return
+    holder = db.session.get(Pass, registration.pass_id) if registration.pass_id else None
+    token = dated_pass_token(keyring, holder).token if keyring and holder else None
+    mailer.send(notices.place_confirmed(registration.event, to, token))
 
 
 # -- inside the caller's transaction ------------------------------------------------------------
