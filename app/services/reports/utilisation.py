@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.models import (
@@ -25,6 +27,7 @@ from app.models import (
     Zone,
 )
 from app.services.reports.scope import Scope, hubs_in
+from app.services.reports.sql import as_date, hours_between, local_day, local_hour, local_weekday
 
 USED = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)
 HOUR = timedelta(hours=1)
@@ -68,57 +71,93 @@ def utilisation_report(scope: Scope, user: User) -> UtilisationReport:
     hubs = hubs_in(scope, user)
     report = UtilisationReport(scope, hubs)
     days: defaultdict[date, float] = defaultdict(float)
-    for hub in hubs:
-        start, end = scope.bounds(hub)
-        uses = {kind: KindUse(hub, kind) for kind in ResourceKind}
-        seats = _seats(hub)
-        for day in _days(scope):
-            opening = hub.opening_interval(day) if hub.closure_on(day) is None else None
-            if opening is not None:
-                hours = (opening[1] - opening[0]) / HOUR
-                for kind, count in seats.items():
-                    uses[kind].open_hours += hours * count
-        for kind, status, begins, ends in db.session.execute(
-            select(Resource.kind, Booking.status, Booking.start_at, Booking.end_at)
+    for zone_hubs in _by_zone(hubs):
+        # Hubs in one zone share the period's bounds and local days: grouped in SQL per zone.
+        zone = zone_hubs[0].zone
+        start, end = scope.bounds(zone_hubs[0])
+        ids = [hub.id for hub in zone_hubs]
+        uses = {(hub.id, kind): KindUse(hub, kind) for hub in zone_hubs for kind in ResourceKind}
+        for hub in zone_hubs:
+            seats = _seats(hub)
+            for day in _days(scope):
+                opening = hub.opening_interval(day) if hub.closure_on(day) is None else None
+                if opening is not None:
+                    hours = (opening[1] - opening[0]) / HOUR
+                    for kind, count in seats.items():
+                        uses[(hub.id, kind)].open_hours += hours * count
+        booked = hours_between(Booking.start_at, Booking.end_at)
+        in_period = (
+            select()
+            .select_from(Booking)
             .join(Resource, Resource.id == Booking.resource_id)
             .join(Floor, Floor.id == Resource.floor_id)
-            .where(Floor.hub_id == hub.id, Booking.start_at >= start, Booking.start_at < end)
+            .where(Floor.hub_id.in_(ids), Booking.start_at >= start, Booking.start_at < end)
+        )
+        for hub_id, kind, status, count, hours in db.session.execute(
+            in_period.add_columns(
+                Floor.hub_id, Resource.kind, Booking.status, func.count(), func.sum(booked)
+            ).group_by(Floor.hub_id, Resource.kind, Booking.status)
         ):
-            use = uses[kind]
+            use = uses[(hub_id, kind)]
             if status is BookingStatus.NO_SHOW:
-                use.no_shows += 1
+                use.no_shows += count
             elif status in USED:
-                use.bookings += 1
-                use.booked_hours += (ends - begins) / HOUR
-                days[hub.local_date(begins)] += (ends - begins) / HOUR
+                use.bookings += count
+                use.booked_hours += float(hours or 0)
+        day_column = local_day(Booking.start_at, zone)
+        for day, hours in db.session.execute(
+            in_period.add_columns(day_column, func.sum(booked))
+            .where(Booking.status.in_(USED))
+            .group_by(day_column)
+        ):
+            days[as_date(day)] += float(hours or 0)
         report.by_kind.extend(use for use in uses.values() if use.open_hours or use.bookings)
-        zone = hub.zone
-        for (instant,) in db.session.execute(
-            select(AccessEvent.decided_at).where(
-                AccessEvent.hub_id == hub.id,
-                AccessEvent.granted,
-                AccessEvent.direction == Direction.IN,
-                AccessEvent.decided_at >= start,
-                AccessEvent.decided_at < end,
-            )
-        ):
-            local = instant.astimezone(zone)
-            report.check_ins[(local.weekday(), local.hour)] += 1
-        for (instant,) in db.session.execute(
-            select(OccupancySample.bucket_start)
-            .join(Zone, Zone.id == OccupancySample.zone_id)
-            .join(Floor, Floor.id == Zone.floor_id)
-            .where(
-                Floor.hub_id == hub.id,
-                OccupancySample.any_presence,
-                OccupancySample.bucket_start >= start,
-                OccupancySample.bucket_start < end,
-            )
-        ):
-            local = instant.astimezone(zone)
-            report.sensed[(local.weekday(), local.hour)] += 1
+        _heat(report.check_ins, zone, AccessEvent.decided_at, _check_ins(ids, start, end))
+        _heat(report.sensed, zone, OccupancySample.bucket_start, _sensed(ids, start, end))
+    report.by_kind.sort(key=lambda use: (use.hub.name, use.kind.value))
     report.by_day = [(day, round(days[day], 2)) for day in _days(scope)]
     return report
+
+
+def _check_ins(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
+    return select().where(
+        AccessEvent.hub_id.in_(hub_ids),
+        AccessEvent.granted,
+        AccessEvent.direction == Direction.IN,
+        AccessEvent.decided_at >= start,
+        AccessEvent.decided_at < end,
+    )
+
+
+def _sensed(hub_ids: list[int], start: datetime, end: datetime) -> Select[Any]:
+    return (
+        select()
+        .select_from(OccupancySample)
+        .join(Zone, Zone.id == OccupancySample.zone_id)
+        .join(Floor, Floor.id == Zone.floor_id)
+        .where(
+            Floor.hub_id.in_(hub_ids),
+            OccupancySample.any_presence,
+            OccupancySample.bucket_start >= start,
+            OccupancySample.bucket_start < end,
+        )
+    )
+
+
+def _heat(cells: Counter[tuple[int, int]], zone: ZoneInfo, instant: Any, rows: Select[Any]) -> None:
+    """Add the rows of `rows`, counted per local (weekday, hour) of `instant`, to `cells`."""
+    weekday, hour = local_weekday(instant, zone), local_hour(instant, zone)
+    for day, at, count in db.session.execute(
+        rows.add_columns(weekday, hour, func.count()).group_by(weekday, hour)
+    ):
+        cells[(int(day), int(at))] += count
+
+
+def _by_zone(hubs: list[Hub]) -> list[list[Hub]]:
+    zones: dict[str, list[Hub]] = {}
+    for hub in hubs:
+        zones.setdefault(hub.timezone, []).append(hub)
+    return list(zones.values())
 
 
 def _seats(hub: Hub) -> Counter[ResourceKind]:
