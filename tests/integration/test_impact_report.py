@@ -222,6 +222,7 @@ def test_the_whole_programme_in_november(programme) -> None:
     assert (figures.events_held, figures.registrations, figures.attendance) == (1, 2, 1)
     assert figures.mentoring_sessions == 2  # one at a hub, one online
     assert figures.check_ins == 5
+    assert figures.by_area == [("DKI Jakarta", 3), ("Papua", 1)]  # siti once in her province
     per_hub = {f.hub.slug: (f.members_served, f.check_ins) for f in figures.per_hub}
     assert per_hub == {"tanah-abang": (3, 3), "menteng": (1, 1), "abepura": (1, 1)}
 
@@ -230,6 +231,7 @@ def test_a_member_of_two_hubs_is_counted_once_in_their_city(programme) -> None:
     city = report(Level.CITY, "Jakarta Pusat", programme["admin"])
     assert city.members_served == 3  # siti at both hubs, once
     assert sum(f.members_served for f in city.per_hub) == 4
+    assert city.by_area == [("Menteng", 1), ("Tanah Abang", 3)]
     assert {step: n for step, n in city.steps_reached if n} == {ProgrammeStep.TRAINING: 1}
     assert city.employed_latest == 17  # siti's and budi's businesses
 

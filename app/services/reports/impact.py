@@ -76,12 +76,16 @@ class ImpactReport:
     paying: int = 0
     free: int = 0
     per_hub: list[HubFigures] = field(default_factory=list)
+    # Members served one level down (programme: provinces, province: cities, city: kecamatan),
+    # each a union over its hubs: a member served at two hubs of a city counts once there.
+    by_area: list[tuple[str, int]] = field(default_factory=list)
 
 
 def impact_report(scope: Scope, user: User) -> ImpactReport:
     hubs = hubs_in(scope, user)
     report = ImpactReport(scope, hubs)
     served: set[int] = set()
+    areas: dict[str, set[int]] = {}
     for zone_hubs in _by_zone(hubs):
         # Hubs in one zone share the period's bounds: one grouped query per figure per zone.
         start, end = scope.bounds(zone_hubs[0])
@@ -99,6 +103,7 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
         }
         for hub in zone_hubs:
             served |= at_hubs.get(hub.id, set())
+            areas.setdefault(_area_of(hub, scope.level), set()).update(at_hubs.get(hub.id, ()))
             report.per_hub.append(
                 HubFigures(
                     hub=hub,
@@ -115,6 +120,7 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
         report.mentoring_sessions += sum(counts["sessions"].values())
         report.registrations += sum(counts["registered"].values())
     report.per_hub.sort(key=lambda figures: figures.hub.name)
+    report.by_area = sorted((area, len(members)) for area, members in areas.items())
     if scope.level is Level.PROGRAMME:  # online office hours belong to no hub
         start, end = (
             datetime.combine(day, time(0), tzinfo=ONLINE_ZONE)
@@ -132,6 +138,19 @@ def impact_report(scope: Scope, user: User) -> ImpactReport:
     _businesses(report, served)
     _steps(report, hubs)
     return report
+
+
+AREA_BELOW = {
+    Level.PROGRAMME: "province",
+    Level.PROVINCE: "city",
+    Level.CITY: "kecamatan",
+    Level.KECAMATAN: "name",
+    Level.HUB: "name",
+}
+
+
+def _area_of(hub: Hub, level: Level) -> str:
+    return str(getattr(hub, AREA_BELOW[level])) or "—"
 
 
 def _by_zone(hubs: list[Hub]) -> list[list[Hub]]:

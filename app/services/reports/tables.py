@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.businesses import BusinessStage, ProgrammeStep, kbli_name
 from app.services.reports.impact import ImpactReport
+from app.services.reports.scope import Level
 from app.services.reports.utilisation import UtilisationReport
 
 
@@ -24,6 +25,13 @@ class Table:
     @property
     def peak(self) -> int:
         return max((value for _, value in self.rows), default=0)
+
+
+AREA_TITLES = {
+    Level.PROGRAMME: _l("Members served by province"),
+    Level.PROVINCE: _l("Members served by city"),
+    Level.CITY: _l("Members served by kecamatan"),
+}
 
 
 def report_tables(
@@ -53,6 +61,11 @@ def report_tables(
                 (str(_l("Paying members")), report.paying),
                 (str(_l("Members on free plans")), report.free),
             ],
+        ),
+        *(
+            [Table("areas", str(AREA_TITLES[level]), (str(_l("Area")), count), report.by_area)]
+            if (level := report.scope.level) in AREA_TITLES
+            else []
         ),
         Table(
             "hubs",
