@@ -100,8 +100,8 @@ def _training(hub: Hub, admin: User, siti: User, now: datetime) -> None:
 
 
 def _office_hours(hub: Hub, mentor: User, budi: User, now: datetime) -> None:
-    """Two hours at the hub tomorrow morning (the first booked by Budi) and one online."""
-    day = hub.today(now) + timedelta(days=1)
+    """Two hours at the hub on its next open day (the first booked by Budi) and one online."""
+    day = _next_open_day(hub, hub.today(now))
     start = hub.local_datetime(day, time(10))
     if db.session.scalar(select(MentorSlot.id).where(MentorSlot.mentor_id == mentor.id)) is None:
         first, _ = mentoring.publish_slots(mentor.id, start, 60, 2, hub_id=hub.id, now=now)

@@ -17,7 +17,7 @@ from app.models import Event, Hub, MentorSlot
 from app.seed.demo import DEMO_PASSWORD
 from app.seed.programmes import TRAINING_TITLE
 from app.services.access.keys import generate_key, list_keys
-from tests.e2e.conftest import DESKTOP, log_in
+from tests.e2e.conftest import DESKTOP, log_in, open_days_ahead
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is a dev dependency")
 Image = pytest.importorskip("PIL.Image", reason="Pillow is a dev dependency")
@@ -75,10 +75,10 @@ def test_mentor_publishes_hours_and_a_member_books_one(page, live_app, second_pa
     log_in(page, "mentor@demo.ruang.id", DEMO_PASSWORD)
     page.goto("/p/office-hours")
     page.select_option("#hub_id", label="OK OCE Kecamatan Tebet")
-    with live_app.app_context():
+    with live_app.app_context():  # hours at a hub lie within its opening hours
         hub = db.session.scalar(select(Hub).where(Hub.slug == "okoce-tebet"))
         assert hub is not None
-        day = hub.today() + timedelta(days=3)
+        day = next(d for d in open_days_ahead(live_app, hub.slug, 30)[1:] if not hub.closure_on(d))
         db.session.remove()
     page.fill("#day", day.isoformat())
     page.fill("#starts", "09:00")

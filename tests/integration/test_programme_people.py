@@ -241,3 +241,12 @@ def test_programme_admins_give_the_mentor_role_hub_admins_cannot(
     assert grant.hub_id is None  # a mentor's role is not tied to a hub
     assert a_member.is_mentor
     assert not a_member.is_staff
+
+
+def test_office_hours_at_a_hub_are_within_its_opening_hours(clock, a_hub, mentor) -> None:
+    from app.services.errors import HubClosed
+
+    clock(NINE)
+    with pytest.raises(HubClosed):  # the hub closes at 17:00
+        mentoring.publish_slots(mentor.id, hub_time(a_hub, TUESDAY, 16), 60, 2, hub_id=a_hub.id)
+    assert mentoring.mentor_slots(mentor.id) == []

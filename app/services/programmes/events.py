@@ -204,7 +204,7 @@ def reschedule_event(
             raise InvalidTransition("a cancelled or past event cannot be moved")
         if resource_id is None and not event.online_url:
             raise InvalidInput("choose a room, or give the online link", field="resource_id")
-        _check(replace_times(event, starts_at, ends_at, resource_id))
+        _check(_as_input(event, starts_at, ends_at, resource_id))
         with audit.audited_change(
             "event.changed", event, AUDITED, actor_id=actor.id, hub_id=event.hub_id
         ):
@@ -262,7 +262,7 @@ def send_event_reminders(
     return len(mails)
 
 
-def replace_times(
+def _as_input(
     event: Event, starts_at: datetime, ends_at: datetime, resource_id: int | None
 ) -> EventInput:
     """The event as an EventInput at a new time and room, to check it as a new one is."""

@@ -73,8 +73,7 @@ def publish_slots(
         mentor = get_or_404(User, mentor_id, lock=True)
         if not mentor.has_role(Role.MENTOR):
             raise Forbidden("only mentors publish office hours")
-        if hub_id is not None:
-            get_or_404(Hub, hub_id)
+        hub = get_or_404(Hub, hub_id) if hub_id is not None else None
         length = timedelta(minutes=minutes)
         slots = [
             MentorSlot(
@@ -86,6 +85,10 @@ def publish_slots(
             )
             for n in range(count)
         ]
+        if hub is not None:  # at a hub: while it is open, as for bookings
+            for slot in slots:
+                day = hub.opening_day(slot.starts_at)
+                rules.check_within_opening(hub, day, slot.starts_at, slot.ends_at)
         if _overlapping_slot(mentor.id, slots[0].starts_at, slots[-1].ends_at):
             raise SlotTaken("you already have office hours at that time")
         db.session.add_all(slots)
