@@ -363,3 +363,16 @@ def test_a_guest_gets_the_pass_by_mail_and_it_opens_the_door(
     decision = scan(decoded.text, a_hub)
     assert decision.granted
     assert decision.member_id is None  # a guest without an account
+
+
+def test_an_event_room_hold_is_not_its_creators_booking(clock, a_hub, a_room, staff) -> None:
+    from app.services.booking import member_bookings
+    from app.services.errors import InvalidTransition
+
+    clock(NINE)
+    (event,) = events.create_events(training(a_hub, a_room), actor_id=staff.id)
+    mine = member_bookings.my_bookings(staff.id)
+    assert not mine.upcoming
+    with pytest.raises(InvalidTransition):
+        bookings.cancel_booking(event.booking_id, member_id=staff.id)
+    assert event.booking.status is BookingStatus.CONFIRMED

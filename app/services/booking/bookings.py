@@ -77,6 +77,8 @@ def cancel_booking(
         now = utcnow()
         if booking.status is not BookingStatus.CONFIRMED:
             raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
+        if booking.source is BookingSource.EVENT:
+            raise InvalidTransition("this room is held for an event: move or cancel the event")
         cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
         if not override_cutoff and now > cutoff:
             raise CancellationTooLate(
