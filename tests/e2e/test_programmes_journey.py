@@ -75,10 +75,11 @@ def test_mentor_publishes_hours_and_a_member_books_one(page, live_app, second_pa
     log_in(page, "mentor@demo.ruang.id", DEMO_PASSWORD)
     page.goto("/p/office-hours")
     page.select_option("#hub_id", label="OK OCE Kecamatan Tebet")
-    with live_app.app_context():  # hours at a hub lie within its opening hours
+    days = open_days_ahead(live_app, "okoce-tebet", 30)[1:]  # within its opening hours
+    with live_app.app_context():  # (not around open_days_ahead: one SQLite writer at a time)
         hub = db.session.scalar(select(Hub).where(Hub.slug == "okoce-tebet"))
         assert hub is not None
-        day = next(d for d in open_days_ahead(live_app, hub.slug, 30)[1:] if not hub.closure_on(d))
+        day = next(d for d in days if not hub.closure_on(d))
         db.session.remove()
     page.fill("#day", day.isoformat())
     page.fill("#starts", "09:00")
