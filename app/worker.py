@@ -1,5 +1,5 @@
 """The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
-booking reminders, sending the outbox, retention), each run in its own app context.
+booking reminders, event reminders, sending the outbox, retention), each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -19,8 +19,14 @@ from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
 from app.services.notifications.attachments import standard_makers
 from app.services.notifications.booking_mail import send_booking_reminders
-from app.services.notifications.outbox import DeliveryReport, OutboxPolicy, deliver_due
+from app.services.notifications.outbox import (
+    DeliveryReport,
+    OutboxMailer,
+    OutboxPolicy,
+    deliver_due,
+)
 from app.services.people.retention import Retention, purge_expired
+from app.services.programmes.events import send_event_reminders
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +53,18 @@ def apply_retention() -> dict[str, int]:
     return purge_expired(Retention.from_config(current_app.config))
 
 
+def remind_event_registrants() -> int:
+    """Mail tomorrow's event registrants (programmes), through the app's mailer (the outbox)."""
+    return send_event_reminders(OutboxMailer())
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
     Job("send-booking-reminders", 60, send_booking_reminders),
     Job("send-outbox", 5, send_outbox),
     Job("apply-retention", 3600, apply_retention),
+    Job("remind-event-registrants", 300, remind_event_registrants),
 ]
 
 

@@ -11,6 +11,16 @@ from app.models.bookings import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from app.models.businesses import (
+    KBLI_SECTIONS,
+    AgeBand,
+    BusinessProfile,
+    BusinessStage,
+    EmploymentRecord,
+    Gender,
+    ProgrammeStep,
+    StepRecord,
+)
 from app.models.consent import (
     CalendarFeed,
     ConsentRecord,
@@ -26,16 +36,20 @@ from app.models.devices import (
     ProcessedMessage,
     ZoneOccupancy,
 )
+from app.models.events import Event, EventKind, EventRegistration, RegistrationStatus
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
+from app.models.mentoring import MentoringSession, MentorSlot, SessionStatus
 from app.models.outbox import NotificationOptOut, OutboxMessage, OutboxStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "KBLI_SECTIONS",
     "AccessEvent",
     "Adapter",
+    "AgeBand",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -43,6 +57,8 @@ __all__ = [
     "BookingMode",
     "BookingSource",
     "BookingStatus",
+    "BusinessProfile",
+    "BusinessStage",
     "CalendarFeed",
     "Closure",
     "ConsentRecord",
@@ -54,10 +70,17 @@ __all__ = [
     "Direction",
     "Door",
     "DoorKind",
+    "EmploymentRecord",
+    "Event",
+    "EventKind",
+    "EventRegistration",
     "Floor",
+    "Gender",
     "Hub",
     "Membership",
     "MembershipStatus",
+    "MentorSlot",
+    "MentoringSession",
     "NotificationOptOut",
     "OccupancySample",
     "OpeningHours",
@@ -68,10 +91,14 @@ __all__ = [
     "PassKind",
     "Plan",
     "ProcessedMessage",
+    "ProgrammeStep",
+    "RegistrationStatus",
     "Resource",
     "ResourceKind",
     "Role",
     "RoleGrant",
+    "SessionStatus",
+    "StepRecord",
     "UnknownTimeZone",
     "User",
     "UserStatus",

@@ -43,6 +43,7 @@ class BookingSource(enum.StrEnum):
     API = "api"
     FRONT_DESK = "front_desk"
     WAITLIST = "waitlist"
+    EVENT = "event"  # a programme event's hold on its room
 
 
 class Booking(Base):

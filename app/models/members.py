@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     FRONTDESK = "frontdesk"
     HUB_ADMIN = "hub_admin"
     PROGRAMME_ADMIN = "programme_admin"
+    MENTOR = "mentor"  # business leaders, pendamping: office hours, not the front desk
 
 
 STAFF_ROLES = frozenset({Role.FRONTDESK, Role.HUB_ADMIN})
@@ -94,7 +95,11 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        return any(grant.role is not Role.MEMBER for grant in self.roles)
+        return any(grant.role not in (Role.MEMBER, Role.MENTOR) for grant in self.roles)
+
+    @property
+    def is_mentor(self) -> bool:
+        return any(grant.role is Role.MENTOR for grant in self.roles)
 
     def staff_hub_ids(self) -> set[int] | None:
         """Hubs this user staffs; None means every hub (programme admin)."""

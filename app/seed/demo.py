@@ -40,6 +40,7 @@ from app.models import (
     Zone,
     utcnow,
 )
+from app.seed.programmes import seed_programmes
 from app.services.hubs.calendar import import_closures, set_opening_hours
 from app.services.people.accounts import hash_password
 from app.services.transactions import transaction
@@ -189,6 +190,12 @@ PEOPLE: list[dict[str, Any]] = [
         note="hub admin, Jakarta Future City Hub",
     ),
     dict(
+        email="mentor@demo.ruang.id",
+        name="Pak Hendra (mentor)",
+        roles=[(Role.MENTOR, None)],
+        note="mentor: office hours, session notes",
+    ),
+    dict(
         email="program@demo.ruang.id",
         name="Programme Admin DKI",
         roles=[(Role.PROGRAMME_ADMIN, None)],
@@ -254,6 +261,7 @@ def seed_demo(today: date, now: datetime | None = None) -> list[DemoLogin]:
     import_closures(holidays)
     with transaction():  # after the holidays: no bookings on a day the hub is closed
         _bookings(hubs["jfc-hub"], crowd, now)
+    seed_programmes(now)  # through the programme services, each in its own transaction
     return logins
 
 

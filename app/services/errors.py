@@ -105,3 +105,33 @@ class InvalidTransition(DomainError):
 
     code = "invalid_transition"
     http_status = 409
+
+
+class RegistrationClosed(DomainError):
+    """The event is cancelled, over, or outside its registration window."""
+
+    code = "registration_closed"
+    http_status = 422
+
+
+class NotEligible(DomainError):
+    """The event is for members on another plan or at another programme step."""
+
+    code = "not_eligible"
+    http_status = 403
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    http_status = 409
+
+
+class SlotTaken(BookingConflict):
+    """Someone else booked this mentor's slot first, or the mentor has a slot at that time."""
+
+    code = "slot_taken"
+
+
+class StepAlreadyRecorded(DomainError):
+    code = "step_already_recorded"
+    http_status = 409

@@ -22,7 +22,10 @@ from app.web.member import member
 from app.web.navigation import init_navigation
 from app.web.occupancy import occupancy
 from app.web.passes import passes
+from app.web.programmes import programmes
+from app.web.programmes_staff import programme_staff
 from app.web.public import public
+from app.web.reports import reports
 
 REMEMBER_ME = timedelta(days=14)
 
@@ -56,17 +59,9 @@ def register_web(app: Flask) -> None:
     init_consent_check(app)
     app.register_blueprint(public)
     for blueprint in (
-        auth,
-        member,
-        account,
-        feeds,
-        passes,
-        frontdesk,
-        admin,
-        devices,
-        doors,
-        occupancy,
-    ):
+        auth, member, account, feeds, passes, frontdesk, admin, devices, doors, occupancy,
+        programmes, programme_staff, reports,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
 
 

@@ -52,6 +52,11 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "invalid_token": lambda d: gettext("This link is not valid or has expired."),
     "pass_unavailable": lambda d: gettext("This booking is cancelled or over, so it has no pass."),
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),
+    "registration_closed": lambda d: gettext("Registration for this event is not open."),
+    "not_eligible": lambda d: gettext("This event is for other members (plan or programme step)."),
+    "already_registered": lambda d: gettext("You are already registered for this event."),
+    "slot_taken": lambda d: gettext("This time is already taken."),
+    "step_already_recorded": lambda d: gettext("This programme step is already recorded."),
 }
 
 #: Access decisions in words, for the front desk and the access-event list

@@ -80,6 +80,8 @@ def cancel_booking(
         now = utcnow()
         if booking.status is not BookingStatus.CONFIRMED:
             raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
+        if booking.source is BookingSource.EVENT:
+            raise InvalidTransition("this room is held for an event: move or cancel the event")
         cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
         if not override_cutoff and now > cutoff:
             raise CancellationTooLate(
@@ -160,7 +162,8 @@ def mark_completed(booking: Booking, now: datetime) -> None:
 
 def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     """The hub's bookings not checked in within its no-show window become no_show, and their
-    seats go to the waitlist. Rows being changed by another worker are skipped, not waited for."""
+    seats go to the waitlist (an event's hold on its room is not released). Rows being changed
+    by another worker are skipped, not waited for."""
     deadline = now - timedelta(minutes=hub.no_show_minutes)
     late = db.session.scalars(
         select(Booking)
@@ -170,6 +173,7 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
             Floor.hub_id == hub.id,
             Booking.status == BookingStatus.CONFIRMED,
             Booking.start_at <= deadline,
+            Booking.source != BookingSource.EVENT,  # an event holds its room, scanned or not
         )
         .order_by(Booking.start_at)
         .with_for_update(of=Booking, skip_locked=True)

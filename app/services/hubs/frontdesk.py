@@ -127,12 +127,17 @@ def desk_day(hub_id: int, now: datetime | None = None) -> DeskDay:
 
 
 def arrivals(hub: Hub, day: date) -> list[Booking]:
-    """Every booking at the hub starting on local `day`, any status, by start time."""
+    """Every booking at the hub starting on local `day`, any status, by start time (events'
+    room holds are not arrivals: the day's events are listed with their attendance)."""
     start, end = hub.local_day_bounds(day)
     return list(
         db.session.scalars(
             _at_hub(select(Booking), hub.id)
-            .where(Booking.start_at >= start, Booking.start_at < end)
+            .where(
+                Booking.start_at >= start,
+                Booking.start_at < end,
+                Booking.source != BookingSource.EVENT,
+            )
             .options(joinedload(Booking.member), joinedload(Booking.resource))
             .order_by(Booking.start_at, Resource.name, Booking.id)
         )

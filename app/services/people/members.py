@@ -40,7 +40,9 @@ from app.services.people.accounts import find_user_by_email
 from app.services.transactions import transaction
 
 #: Roles an admin page can grant (MEMBER is every account's and is not managed here).
-GRANTABLE_ROLES = (Role.FRONTDESK, Role.HUB_ADMIN, Role.PROGRAMME_ADMIN)
+GRANTABLE_ROLES = (Role.FRONTDESK, Role.HUB_ADMIN, Role.PROGRAMME_ADMIN, Role.MENTOR)
+#: Roles held everywhere, at no hub.
+UNSCOPED_ROLES = (Role.PROGRAMME_ADMIN, Role.MENTOR)
 MEMBER_LIST_LIMIT = 200
 
 
@@ -196,10 +198,10 @@ def set_suspended(actor: User, user_id: int, *, suspended: bool, hub_id: int | N
 
 
 def grant_role(actor: User, email: str, role: Role, hub_id: int | None) -> RoleGrant:
-    """Give an existing account a staff role (at a hub; PROGRAMME_ADMIN has none)."""
+    """Give an existing account a staff role (at a hub; PROGRAMME_ADMIN and MENTOR have none)."""
     if role not in GRANTABLE_ROLES:
         raise InvalidInput(f"{role} is not a staff role", field="role", reason="role")
-    if role is Role.PROGRAMME_ADMIN:
+    if role in UNSCOPED_ROLES:
         hub_id = None
     elif hub_id is None:
         raise InvalidInput("choose a hub", field="hub", reason="required")

@@ -14,13 +14,24 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Hub, Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.models import (
+    BusinessStage,
+    Hub,
+    Membership,
+    MembershipStatus,
+    Plan,
+    Role,
+    RoleGrant,
+    User,
+    utcnow,
+)
 from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
 from app.services.people.consent import record_consent
 from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
+from app.services.programmes.business import SECTOR_KBLI, BusinessInput, create_business
 from app.services.transactions import transaction
 
 Link = Callable[[str], str]
@@ -38,6 +49,9 @@ class Registration:
     consent: bool
     locale: str | None = None
     plan_id: int | None = None  # apply for this (subsidised) plan right away
+    # Optional: with a stage, the business profile of the programme starts at sign-up.
+    business_stage: BusinessStage | None = None
+    people_employed: int = 1
 
 
 def register_member(
@@ -76,6 +90,18 @@ def register_member(
         db.session.add(user)
         db.session.flush()
         record_consent(user.id)
+        if registration.business_stage is not None and registration.sector in SECTOR_KBLI:
+            create_business(
+                user,
+                BusinessInput(
+                    name=user.business_name or user.name,
+                    kbli_section=SECTOR_KBLI[registration.sector],
+                    stage=registration.business_stage,
+                    people_employed=registration.people_employed,
+                    kecamatan=user.kecamatan,
+                ),
+                utcnow().date(),
+            )
         send_verification(user, mailer, signer, link)  # queued with the account, or not at all
     return user
 

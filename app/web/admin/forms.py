@@ -296,6 +296,7 @@ class GrantForm(RuangForm):
             SelectChoice(Role.FRONTDESK.value, _l("Front desk")),
             SelectChoice(Role.HUB_ADMIN.value, _l("Hub admin")),
             SelectChoice(Role.PROGRAMME_ADMIN.value, _l("Programme admin (every hub)")),
+            SelectChoice(Role.MENTOR.value, _l("Mentor (office hours, every hub)")),
         ],
     )
     hub = SelectField(_l("Hub"), validators=[Optional()])
