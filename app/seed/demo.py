@@ -103,7 +103,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="umkm-gratis",
         name="UMKM Gratis (bersubsidi)",
-        price_minor=0,
+        price_idr=0,
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=12,
         room_hours_per_month=4,
@@ -114,7 +114,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="bulanan",
         name="Anggota Bulanan",
-        price_minor=75_000_000,  # Rp 750.000
+        price_idr=750_000,  # Rp 750.000
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=None,
         room_hours_per_month=20,
@@ -124,7 +124,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,  # Rp 50.000
+        price_idr=50_000,  # Rp 50.000
         billing_interval=BillingInterval.DAY,
         desk_days_per_month=None,
         room_hours_per_month=0,

@@ -41,7 +41,7 @@ def day_pass(make_plan):
     return make_plan(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,
+        price_idr=50_000,
         billing_interval=BillingInterval.DAY,
     )
 
@@ -222,7 +222,7 @@ def test_walk_in_creates_member_day_pass_and_booking(clock, a_hub, a_desk, staff
     ]
     sold = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "membership_created"))
     assert sold.after["payment_method"] == "qris"
-    assert sold.after["price_minor"] == 5_000_000
+    assert sold.after["price_idr"] == 50_000
     assert {e.actor_id for e in db.session.scalars(select(AuditEntry))} == {staff.id}
 
 

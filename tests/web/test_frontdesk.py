@@ -37,7 +37,7 @@ def day_pass(make_plan):
     return make_plan(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,
+        price_idr=50_000,
         billing_interval=BillingInterval.DAY,
     )
 

@@ -511,7 +511,7 @@ def _record_walk_in(
             after={
                 **audit.snapshot(day_pass, MEMBERSHIP_FIELDS),
                 "plan_code": day_pass.plan.code,
-                "price_minor": day_pass.plan.price_minor,
+                "price_idr": day_pass.plan.price_idr,
                 "currency": day_pass.plan.currency,
                 "payment_method": walk_in.payment_method.value,
             },
