@@ -63,7 +63,7 @@ class OrderStatus(enum.StrEnum):
 
 
 class LineKind(enum.StrEnum):
-    DAY_PASS = "day_pass"
+    DAY_PASS = "day_pass"  # noqa: S105 (a line kind, not a secret)
     ROOM_HOURS = "room_hours"
     PLAN_PERIOD = "plan_period"
 
@@ -123,6 +123,10 @@ class OrderLine(Base):
     amount_idr: Mapped[int] = mapped_column(default=0)
     # What the line gives, once paid.
     day: Mapped[date | None] = mapped_column(Date, default=None)
+    # The desk or room asked for (a day pass bought online books it when paid).
+    resource_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resources.id", ondelete="SET NULL"), default=None
+    )
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="SET NULL"), default=None, index=True
     )
@@ -155,9 +159,8 @@ class Invoice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="RESTRICT"))
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    hub_id: Mapped[int | None] = mapped_column(
-        ForeignKey("hubs.id", ondelete="SET NULL"), default=None
-    )
+    # The hub that bills the plan: its receipt numbers, its revenue.
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="RESTRICT"))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     amount_idr: Mapped[int] = mapped_column()

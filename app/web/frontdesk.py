@@ -10,7 +10,7 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.models import Hub
+from app.models import Hub, PaymentMethod
 from app.services.access import pass_pages
 from app.services.booking.bookings import can_check_in, check_in_opens
 from app.services.errors import DomainError, NotFound
@@ -170,7 +170,7 @@ def walk_in(hub_slug: str) -> str | Response:
                     sector=form.sector.data or "",
                     kecamatan=form.kecamatan.data or "",
                     resource_id=form.resource_id.data or 0,
-                    payment_method=desk.PaymentMethod(form.payment_method.data),
+                    payment_method=PaymentMethod(form.payment_method.data),
                     consent=bool(form.consent.data),
                 ),
             )

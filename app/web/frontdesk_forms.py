@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.services.hubs.frontdesk import PaymentMethod
+from app.models import PaymentMethod
 from app.web.auth_forms import PHONE, SECTORS
 from app.web.forms import RuangForm
 

@@ -140,7 +140,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("membership_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("hub_id", sa.Integer(), nullable=True),
+        sa.Column("hub_id", sa.Integer(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("amount_idr", sa.Integer(), nullable=False),
@@ -163,7 +163,7 @@ def upgrade() -> None:
         sa.CheckConstraint("amount_idr >= 0", name=op.f("ck_invoices_amount")),
         sa.CheckConstraint("period_end > period_start", name=op.f("ck_invoices_period")),
         sa.ForeignKeyConstraint(
-            ["hub_id"], ["hubs.id"], name=op.f("fk_invoices_hub_id_hubs"), ondelete="SET NULL"
+            ["hub_id"], ["hubs.id"], name=op.f("fk_invoices_hub_id_hubs"), ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(
             ["member_id"],
@@ -303,10 +303,17 @@ def upgrade() -> None:
         sa.Column("unit_price_idr", sa.Integer(), nullable=False),
         sa.Column("amount_idr", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=True),
+        sa.Column("resource_id", sa.Integer(), nullable=True),
         sa.Column("booking_id", sa.Integer(), nullable=True),
         sa.Column("membership_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("amount_idr >= 0", name=op.f("ck_order_lines_amount")),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity")),
+        sa.ForeignKeyConstraint(
+            ["resource_id"],
+            ["resources.id"],
+            name=op.f("fk_order_lines_resource_id_resources"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["booking_id"],
             ["bookings.id"],
