@@ -16,6 +16,7 @@ MENU = [
     ("member.my_bookings", _l("My bookings"), "member"),
     ("member.membership", _l("Membership"), "member"),
     ("passes.my_pass", _l("My pass"), "member"),
+    ("billing.history", _l("Billing"), "member"),
     ("frontdesk.index", _l("Front desk"), "staff"),
     ("devices.index", _l("Devices"), "staff"),
     ("admin.index", _l("Admin"), "admin"),

@@ -1,0 +1,291 @@
+"""Money pages: the member's billing history, receipts and the pay page; at the front desk
+selling a day pass, the day's payments, refunds and the cash-up; for hub admins the hub's prices
+and its revenue per month (with CSV)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
+
+from app.models import Hub, PaymentMethod
+from app.services.billing import cashup, ledger, orders, receipts, refunds, revenue
+from app.services.billing.desk import sell_day_pass
+from app.services.billing.orders import DeskPayment
+from app.services.billing.providers import online_payment_available
+from app.services.errors import DomainError, InvalidInput, NotFound
+from app.services.hubs import frontdesk as desk
+from app.services.people.accounts import find_user_by_email
+from app.web.billing_forms import (
+    CashUpForm,
+    HubBillingForm,
+    MonthForm,
+    RefundForm,
+    SellDayPassForm,
+)
+from app.web.context import admin_hub, mailer, me, staff_hub, staff_required
+from app.web.forms import RuangForm
+from app.web.frontdesk import describe_for_desk
+
+billing = Blueprint("billing", __name__)
+
+
+@billing.app_context_processor
+def _helpers() -> dict[str, object]:
+    return {"method_label": receipts.method_label, "line_kind_label": line_kind_label}
+
+
+def line_kind_label(kind: str) -> str:
+    labels = {
+        "day_pass": gettext("Day pass"),
+        "room_hours": gettext("Room hours"),
+        "plan_period": gettext("Plan period"),
+    }
+    return str(labels.get(kind, kind))
+
+
+# -- members -----------------------------------------------------------------------------------
+
+
+@billing.get("/billing/")
+@login_required
+def history() -> str:
+    """The member's payments and refunds, newest first, each with its receipt."""
+    return render_template("billing/history.html", entries=ledger.member_history(me().id))
+
+
+@billing.get("/billing/receipts/<int:payment_id>")
+@login_required
+def receipt(payment_id: int) -> str:
+    """A printable receipt: the member's own, or any of a hub the viewer staffs."""
+    shown = receipts.receipt(payment_id, me())
+    return render_template("billing/receipt.html", receipt=shown, hub=shown.hub)
+
+
+@billing.get("/billing/orders/<int:order_id>/pay")
+@login_required
+def pay(order_id: int) -> str:
+    """The pay page of a pending order: online when a provider is configured, else the desk."""
+    order = orders.order_of_member(order_id, me().id)
+    return render_template(
+        "billing/pay.html", order=order, hub=order.hub, online=online_payment_available()
+    )
+
+
+# -- the front desk ----------------------------------------------------------------------------
+
+
+@billing.route("/frontdesk/<hub_slug>/sell-day-pass", methods=["GET", "POST"])
+@staff_required
+def sell(hub_slug: str) -> str | BaseResponse:
+    """Sell today's day pass and a desk to a member who is at the desk."""
+    the_hub = staff_hub(hub_slug)
+    form = SellDayPassForm(data={"email": request.args.get("email", "")})
+    options = desk.walk_in_options(the_hub.id)
+    form.resource_id.choices = [SelectChoice(0, gettext("Choose a desk"))] + [
+        SelectChoice(seat.resource_id, f"{seat.floor_name} · {seat.name}") for seat in options.seats
+    ]
+    price = orders.day_pass_price(the_hub, options.day_pass) if options.day_pass else None
+    if form.validate_on_submit():
+        try:
+            member = find_user_by_email(form.email.data or "")
+            if member is None:
+                raise NotFound("no member with that email", field="email")
+            sale = sell_day_pass(
+                the_hub.id,
+                me().id,
+                member.id,
+                form.resource_id.data or 0,
+                _desk_payment(form),
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(gettext("Day pass sold to %(name)s.", name=sale.order.member.name), "success")
+            if sale.payment is None:
+                return redirect(url_for("frontdesk.hub", hub_slug=the_hub.slug))
+            receipts.mail_receipt(mailer(), sale.payment.id)
+            return redirect(url_for("billing.receipt", payment_id=sale.payment.id))
+    return render_template(
+        "billing/sell.html", hub=the_hub, form=form, options=options, price=price
+    )
+
+
+@billing.get("/frontdesk/<hub_slug>/payments")
+@staff_required
+def payments(hub_slug: str) -> str:
+    """The hub's ledger of one local day (default today)."""
+    the_hub = staff_hub(hub_slug)
+    day = _day_arg(the_hub)
+    entries = ledger.entries_on(the_hub, day)
+    return render_template(
+        "billing/payments.html",
+        hub=the_hub,
+        day=day,
+        entries=entries,
+        totals=ledger.totals(entries),
+        by_method=[(m, ledger.totals(entries, m)) for m in PaymentMethod],
+        refundable=refunds.refundable_idr,
+    )
+
+
+@billing.route("/frontdesk/<hub_slug>/payments/<int:payment_id>/refund", methods=["GET", "POST"])
+@staff_required
+def refund(hub_slug: str, payment_id: int) -> str | BaseResponse:
+    """Refund part or all of a payment taken at this hub."""
+    the_hub = staff_hub(hub_slug)
+    shown = receipts.receipt(payment_id, me())
+    if shown.hub.id != the_hub.id:
+        raise NotFound("no such payment at this hub")
+    left = refunds.refundable_idr(shown.payment)
+    form = RefundForm(data={"amount_idr": left, "refund_key": secrets.token_urlsafe(16)})
+    if form.validate_on_submit():
+        try:
+            refunds.refund_by_staff(
+                payment_id,
+                the_hub.id,
+                me().id,
+                form.amount_idr.data or 0,
+                refund_key=form.refund_key.data or "",
+                reason=form.reason.data or "",
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(gettext("Refund recorded."), "success")
+            return redirect(url_for("billing.receipt", payment_id=payment_id))
+    return render_template("billing/refund.html", hub=the_hub, receipt=shown, form=form, left=left)
+
+
+@billing.route("/frontdesk/<hub_slug>/cash-up", methods=["GET", "POST"])
+@staff_required
+def cash_up(hub_slug: str) -> str | BaseResponse:
+    """Count the drawer against the day's cash in the ledger, once per day."""
+    the_hub = staff_hub(hub_slug)
+    form = CashUpForm()
+    if request.method == "GET":
+        form.day.data = _day_arg(the_hub)
+    day = form.day.data or the_hub.today()
+    if form.validate_on_submit():
+        try:
+            recorded = cashup.record_cash_up(
+                the_hub.id, me().id, day, form.counted_idr.data or 0, form.note.data or ""
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(gettext("Cash-up recorded."), "success")
+            return redirect(
+                url_for("billing.cash_up", hub_slug=the_hub.slug, day=recorded.day.isoformat())
+            )
+    return render_template(
+        "billing/cash_up.html", hub=the_hub, form=form, state=cashup.cash_day(the_hub.id, day)
+    )
+
+
+# -- hub admins --------------------------------------------------------------------------------
+
+
+@billing.route("/admin/hubs/<hub_slug>/prices", methods=["GET", "POST"])
+@login_required
+def prices(hub_slug: str) -> str | BaseResponse:
+    """The hub's day-pass price and its money policy."""
+    the_hub = admin_hub(hub_slug)
+    current = orders.hub_billing(the_hub.id)
+    form = HubBillingForm(obj=current)
+    if form.validate_on_submit():
+        terms = orders.BillingTerms(
+            day_pass_price_idr=form.day_pass_price_idr.data,
+            refund_hours_before=form.refund_hours_before.data or 0,
+            hold_minutes=form.hold_minutes.data or 0,
+        )
+        try:
+            orders.update_hub_billing(the_hub.id, me().id, terms)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(gettext("Prices saved."), "success")
+            return redirect(url_for("billing.prices", hub_slug=the_hub.slug))
+    return render_template("billing/prices.html", hub=the_hub, form=form)
+
+
+@billing.get("/admin/hubs/<hub_slug>/revenue")
+@login_required
+def revenue_page(hub_slug: str) -> str:
+    the_hub = admin_hub(hub_slug)
+    month = _month(the_hub)
+    return render_template(
+        "billing/revenue.html", hub=the_hub, revenue=revenue.month_revenue(the_hub, month)
+    )
+
+
+@billing.get("/admin/hubs/<hub_slug>/revenue.csv")
+@login_required
+def revenue_csv(hub_slug: str) -> Response:
+    the_hub = admin_hub(hub_slug)
+    month = _month(the_hub)
+    body = revenue.revenue_csv(revenue.month_revenue(the_hub, month))
+    name = f"ruang-revenue-{the_hub.slug}-{month:%Y-%m}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _desk_payment(form: SellDayPassForm) -> DeskPayment:
+    return DeskPayment(
+        PaymentMethod(form.payment_method.data),
+        form.reference.data or "",
+        form.note.data or "",
+    )
+
+
+def _form_error(form: RuangForm, error: DomainError) -> None:
+    field = getattr(form, str(error.details.get("field", "")), None)
+    (field.errors if field is not None else form.form_errors).append(_describe(error))
+
+
+#: What staff are told when a money form's input is refused, by the field at fault.
+FIELD_MESSAGES = {
+    "email": lambda: gettext("No member has that email address."),
+    "member_id": lambda: gettext(
+        "This member already has a membership valid here today: no day pass is needed."
+    ),
+    "resource_id": lambda: gettext("Choose a free desk at this hub."),
+    "reason": lambda: gettext("Say why the money goes back."),
+    "refund_key": lambda: gettext("This form is out of date: open it again."),
+    "day": lambda: gettext("That day has not come yet."),
+    "counted_idr": lambda: gettext("Give the cash counted in whole rupiah."),
+    "amount_idr": lambda: gettext("Give an amount in whole rupiah."),
+}
+
+
+def _describe(error: DomainError) -> str:
+    words = FIELD_MESSAGES.get(str(error.details.get("field", "")))
+    if words is not None and error.code in ("invalid_input", "not_found"):
+        return str(words())
+    return describe_for_desk(error)
+
+
+def _day_arg(hub: Hub) -> date:
+    """The `day` of the query string, else today at the hub."""
+    form = CashUpForm(request.args, meta={"csrf": False})
+    return (form.day.data if form.day.validate(form) else None) or hub.today()
+
+
+def _month(hub: Hub) -> date:
+    """The `month` of the query string (2026-11), else this month at the hub."""
+    form = MonthForm(request.args)
+    try:
+        return revenue.parse_month(form.month.data, hub.today())
+    except InvalidInput:
+        return hub.today().replace(day=1)
