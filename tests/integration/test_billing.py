@@ -188,9 +188,11 @@ def test_failed_charge_keeps_the_order_payable(clock, a_hub, a_desk, day_pass, b
     charge = payments.charge_for_order(order.id, buyer.id)
     intent = payments.start_payment(provider, charge)
     payments.provider_payment_failed(
-        provider="stripe", provider_ref=intent.provider_ref, reference=charge.reference,
+        provider="stripe",
+        provider_ref=intent.provider_ref,
+        reference=charge.reference,
         reason="card_declined",
-    )  # fmt: skip
+    )
     db.session.expire_all()
     assert db.session.scalar(select(PaymentAttempt)).failure_reason == "card_declined"
     assert db.session.get(Order, order.id).status is OrderStatus.PENDING
@@ -268,9 +270,11 @@ def test_cancelled_paid_booking_is_refunded_once_through_the_provider(
     charge = payments.charge_for_order(order.id, buyer.id)
     intent = payments.start_payment(provider, charge)
     payments.provider_payment_succeeded(
-        provider="stripe", provider_ref=intent.provider_ref, reference=charge.reference,
+        provider="stripe",
+        provider_ref=intent.provider_ref,
+        reference=charge.reference,
         amount_idr=50_000,
-    )  # fmt: skip
+    )
     booking = db.session.scalar(select(Booking).where(Booking.member_id == buyer.id))
 
     cancelled = refunds.cancel_with_refund(booking.id, member_id=buyer.id)
@@ -295,9 +299,11 @@ def test_cancellation_inside_the_refund_window_keeps_the_money(
     charge = payments.charge_for_order(order.id, buyer.id)
     intent = payments.start_payment(provider, charge)
     payments.provider_payment_succeeded(
-        provider="stripe", provider_ref=intent.provider_ref, reference=charge.reference,
+        provider="stripe",
+        provider_ref=intent.provider_ref,
+        reference=charge.reference,
         amount_idr=50_000,
-    )  # fmt: skip
+    )
     booking = db.session.scalar(select(Booking).where(Booking.member_id == buyer.id))
     # Tuesday 08:00 is 24 hours away: the default window is "at least 24 hours before".
     clock(MONDAY, time(8, 1), a_hub)
