@@ -1,4 +1,5 @@
-"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty),
+"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
+release of rooms held for a payment that did not come),
 each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from app.services.billing.holds import release_unpaid_holds
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
 
@@ -31,6 +33,7 @@ class Job:
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
+    Job("release-unpaid-holds", 60, release_unpaid_holds),
 ]
 
 

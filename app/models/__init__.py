@@ -16,6 +16,7 @@ from app.models.billing import (
 )
 from app.models.bookings import (
     ACTIVE_STATUSES,
+    HOLDING_STATUSES,
     Booking,
     BookingSource,
     BookingStatus,
@@ -38,6 +39,7 @@ from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HOLDING_STATUSES",
     "AccessEvent",
     "Adapter",
     "AuditEntry",

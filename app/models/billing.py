@@ -41,6 +41,7 @@ class HubBilling(Base):
     __tablename__ = "hub_billing"
     __table_args__ = (
         CheckConstraint("day_pass_price_idr IS NULL OR day_pass_price_idr >= 0", name="price"),
+        CheckConstraint("room_hour_price_idr IS NULL OR room_hour_price_idr >= 0", name="hour"),
         CheckConstraint("refund_hours_before >= 0", name="refund_hours"),
         CheckConstraint("hold_minutes > 0", name="hold_minutes"),
     )
@@ -48,6 +49,8 @@ class HubBilling(Base):
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True)
     # None: the day-pass plan's own price applies.
     day_pass_price_idr: Mapped[int | None] = mapped_column(default=None)
+    # Room hours beyond a plan's quota, per hour; None: not sold (the booking is refused).
+    room_hour_price_idr: Mapped[int | None] = mapped_column(default=None)
     # A paid booking cancelled at least this many hours before its start is refunded.
     refund_hours_before: Mapped[int] = mapped_column(default=DEFAULT_REFUND_HOURS)
     # How long a booking waiting for its payment holds the slot.

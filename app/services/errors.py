@@ -138,3 +138,10 @@ class NoPaymentProvider(DomainError):
 
     code = "no_payment_provider"
     http_status = 422
+
+
+class NoDayPassPlan(DomainError):
+    """No plan with code "day-pass" is offered at the hub: an admin must create one."""
+
+    code = "no_day_pass_plan"
+    http_status = 422

@@ -5,7 +5,7 @@ and its revenue per month (with CSV)."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Hub, PaymentMethod
-from app.services.billing import cashup, ledger, orders, receipts, refunds, revenue
+from app.services.billing import cashup, holds, ledger, orders, receipts, refunds, revenue
+from app.services.billing import desk as desk_sales
 from app.services.billing.desk import sell_day_pass
 from app.services.billing.orders import DeskPayment
 from app.services.billing.providers import online_payment_available
@@ -23,14 +24,17 @@ from app.services.hubs import frontdesk as desk
 from app.services.people.accounts import find_user_by_email
 from app.web.billing_forms import (
     CashUpForm,
+    HoldRoomForm,
     HubBillingForm,
     MonthForm,
     RefundForm,
     SellDayPassForm,
+    TakePaymentForm,
 )
 from app.web.context import admin_hub, mailer, me, staff_hub, staff_required
 from app.web.forms import RuangForm
 from app.web.frontdesk import describe_for_desk
+from app.web.messages import describe
 
 billing = Blueprint("billing", __name__)
 
@@ -77,6 +81,27 @@ def pay(order_id: int) -> str:
     )
 
 
+@billing.post("/billing/rooms/<int:resource_id>/hold")
+@login_required
+def hold_room(resource_id: int) -> BaseResponse:
+    """Hold a room beyond the plan's hours and go to the pay page."""
+    form = HoldRoomForm()
+    start = form.start_instant() if form.validate_on_submit() else None
+    if start is None:
+        flash(gettext("Choose the time again."), "error")
+        return redirect(url_for("member.my_bookings"))
+    try:
+        order = holds.hold_room_for_payment(
+            me().id, resource_id, start, start + timedelta(minutes=form.minutes.data or 0)
+        )
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(gettext("Not held: %(reason)s", reason=describe(error)), "error")
+        return redirect(url_for("member.my_bookings"))
+    return redirect(url_for("billing.pay", order_id=order.id))
+
+
 # -- the front desk ----------------------------------------------------------------------------
 
 
@@ -116,6 +141,31 @@ def sell(hub_slug: str) -> str | BaseResponse:
     )
 
 
+@billing.route("/frontdesk/<hub_slug>/orders/<int:order_id>/pay", methods=["GET", "POST"])
+@staff_required
+def take_payment(hub_slug: str, order_id: int) -> str | BaseResponse:
+    """Take the desk's payment of a member's pending order (room hours held for payment)."""
+    the_hub = staff_hub(hub_slug)
+    order = next((o for o in desk_sales.pending_orders(the_hub.id) if o.id == order_id), None)
+    if order is None:
+        raise NotFound("no such pending order at this hub")
+    form = TakePaymentForm()
+    if form.validate_on_submit():
+        try:
+            payment = desk_sales.pay_order_at_desk(
+                order.id, the_hub.id, me().id, _desk_payment(form)
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(gettext("Payment recorded."), "success")
+            if payment is None:
+                return redirect(url_for("billing.payments", hub_slug=the_hub.slug))
+            receipts.mail_receipt(mailer(), payment.id)
+            return redirect(url_for("billing.receipt", payment_id=payment.id))
+    return render_template("billing/take_payment.html", hub=the_hub, order=order, form=form)
+
+
 @billing.get("/frontdesk/<hub_slug>/payments")
 @staff_required
 def payments(hub_slug: str) -> str:
@@ -131,6 +181,7 @@ def payments(hub_slug: str) -> str:
         totals=ledger.totals(entries),
         by_method=[(m, ledger.totals(entries, m)) for m in PaymentMethod],
         refundable=refunds.refundable_idr,
+        pending=desk_sales.pending_orders(the_hub.id),
     )
 
 
@@ -201,6 +252,7 @@ def prices(hub_slug: str) -> str | BaseResponse:
     if form.validate_on_submit():
         terms = orders.BillingTerms(
             day_pass_price_idr=form.day_pass_price_idr.data,
+            room_hour_price_idr=form.room_hour_price_idr.data,
             refund_hours_before=form.refund_hours_before.data or 0,
             hold_minutes=form.hold_minutes.data or 0,
         )
@@ -241,7 +293,7 @@ def revenue_csv(hub_slug: str) -> Response:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _desk_payment(form: SellDayPassForm) -> DeskPayment:
+def _desk_payment(form: SellDayPassForm | TakePaymentForm) -> DeskPayment:
     return DeskPayment(
         PaymentMethod(form.payment_method.data),
         form.reference.data or "",

@@ -3,6 +3,8 @@ hub's prices."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -43,6 +45,25 @@ class SellDayPassForm(RuangForm, PaymentFields):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
+class TakePaymentForm(RuangForm, PaymentFields):
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class HoldRoomForm(RuangForm):
+    """The room page's offer to pay for hours beyond the plan: the slot it was asked for."""
+
+    start = HiddenField(validators=[DataRequired(), Length(max=40)])
+    minutes = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=24 * 60)])
+
+    def start_instant(self) -> datetime | None:
+        """The start as an aware instant; None if it is not one."""
+        try:
+            start = datetime.fromisoformat(self.start.data or "")
+        except ValueError:
+            return None
+        return start if start.tzinfo is not None else None
+
+
 class RefundForm(RuangForm):
     amount_idr = IntegerField(
         _l("Amount to refund (whole rupiah)"),
@@ -65,6 +86,10 @@ class CashUpForm(RuangForm):
 class HubBillingForm(RuangForm):
     day_pass_price_idr = IntegerField(
         _l("Day-pass price at this hub (whole rupiah)"),
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+    )
+    room_hour_price_idr = IntegerField(
+        _l("Price of a room hour beyond a plan's hours (whole rupiah)"),
         validators=[Optional(), NumberRange(min=0, max=10_000_000)],
     )
     refund_hours_before = IntegerField(

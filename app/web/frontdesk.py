@@ -14,7 +14,7 @@ from app.models import Hub, PaymentMethod
 from app.services.access import pass_pages
 from app.services.billing.receipts import mail_receipt
 from app.services.booking.bookings import can_check_in, check_in_opens
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, NoDayPassPlan, NotFound
 from app.services.hubs import frontdesk as desk
 from app.web.context import mailer, me, staff_hub, staff_required
 from app.web.frontdesk_forms import EventFilterForm, ScanForm, SearchForm, WalkInForm
@@ -231,7 +231,7 @@ _PREFILL = ("name", "email", "phone", "business_name", "sector", "kecamatan")
 
 def describe_for_desk(error: DomainError) -> str:
     """Domain errors worded for staff acting for a member."""
-    if error.code == desk.NoDayPassPlan.code:
+    if error.code == NoDayPassPlan.code:
         return gettext(
             "There is no day-pass plan for this hub. Ask a hub admin to create a plan with the "
             'code "%(code)s".',

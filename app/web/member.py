@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.i18n import rupiah
 from app.models import Hub, Resource
+from app.services.billing import holds, refunds
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
 from app.services.booking.member_bookings import BookingWindow
 from app.services.errors import DomainError, NotFound
@@ -199,6 +201,7 @@ def room(slug: str, resource_id: int) -> str | Response:
     opening = hub.opening_interval(day)
     starts = slot_starts(hub, resource, opening)
     form = RoomBookingForm()
+    paid_hours = None
     fill_room_choices(form, starts, {slot.start for slot in state.slots}, resource)
     preselect(
         form,
@@ -215,6 +218,10 @@ def room(slug: str, resource_id: int) -> str | Response:
             raise
         except DomainError as error:
             form.form_errors.append(describe(error))
+            if error.code == "quota_exceeded":
+                paid_hours = holds.paid_hours_offer(
+                    hub, start, timedelta(minutes=form.minutes.data or 0)
+                )
         else:
             flash(gettext("Booked: %(name)s.", name=resource.name), "success")
             return redirect(url_for(".booking", booking_id=booking.id))
@@ -230,6 +237,7 @@ def room(slug: str, resource_id: int) -> str | Response:
         closure=hub.closure_on(day),
         timeline=timeline,
         form=form,
+        paid_hours=paid_hours,
     )
 
 
@@ -307,13 +315,18 @@ def confirm_cancel(booking_id: int) -> str | Response:
 @member.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int) -> Response:
     try:
-        cancelled = bookings.cancel_booking(booking_id, member_id=me().id)
+        cancelled = refunds.cancel_with_refund(booking_id, member_id=me().id)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not cancelled: %(reason)s", reason=describe(error)), "error")
     else:
-        flash(gettext("Cancelled: %(name)s.", name=cancelled.resource.name), "success")
+        flash(gettext("Cancelled: %(name)s.", name=cancelled.booking.resource.name), "success")
+        if cancelled.refund is not None:
+            flash(
+                gettext("%(amount)s is refunded.", amount=rupiah(cancelled.refund.amount_idr)),
+                "success",
+            )
     return redirect(url_for(".my_bookings"))
 
 

@@ -1,5 +1,6 @@
 """Selling at the front desk: a day pass to a member who is there, paid in cash, by QRIS or
-by transfer, recorded with its receipt; the pass and the desk for today come with it.
+by transfer, recorded with its receipt; the pass and the desk for today come with it. And taking
+the desk's payment of an order a member opened (room hours held for payment).
 
 (A walk-in without an account goes through app.services.hubs.frontdesk.register_walk_in,
 which takes the same desk payment.)
@@ -10,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.extensions import db
 from app.models import (
     Booking,
     Hub,
     Membership,
     Order,
+    OrderStatus,
     Payment,
     Resource,
     ResourceKind,
@@ -25,8 +29,7 @@ from app.models import (
 from app.services.billing import orders
 from app.services.billing.orders import DeskPayment
 from app.services.booking.placement import get_or_404
-from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.hubs.frontdesk import NoDayPassPlan
+from app.services.errors import Forbidden, InvalidInput, NoDayPassPlan, NotFound
 from app.services.transactions import transaction
 
 
@@ -73,8 +76,37 @@ def sell_day_pass(
             hub, member, plan, day, resource_id=resource_id, created_by_id=staff_id, now=now
         )
         payment = orders.take_desk_payment(order, staff_id, pay, now)
-        orders.fulfil(order, plan, created_by_id=staff_id, now=now, strict=True)
+        orders.fulfil(order, created_by_id=staff_id, now=now, strict=True)
         line = order.lines[0]
         assert line.membership is not None  # granted
         assert line.booking is not None  # strict: placed, or the sale failed
     return DaySale(order, payment, line.membership, line.booking)
+
+
+def pay_order_at_desk(
+    order_id: int, hub_id: int, staff_id: int, pay: DeskPayment, now: datetime | None = None
+) -> Payment | None:
+    """Take the desk's payment of a member's pending order at this hub (room hours held for
+    payment, a day pass ordered online) and give what it bought, audited."""
+    now = now or utcnow()
+    with transaction():
+        staff = get_or_404(User, staff_id)
+        if not staff.can_staff(hub_id):
+            raise Forbidden("only this hub's staff may take payments here")
+        order = get_or_404(Order, order_id, lock=True)
+        if order.hub_id != hub_id:
+            raise NotFound("no such order at this hub", id=order_id)
+        payment = orders.take_desk_payment(order, staff_id, pay, now)
+        orders.fulfil(order, created_by_id=staff_id, now=now, strict=True)
+    return payment
+
+
+def pending_orders(hub_id: int) -> list[Order]:
+    """The hub's orders waiting for their payment, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.hub_id == hub_id, Order.status == OrderStatus.PENDING)
+            .order_by(Order.created_at, Order.id)
+        )
+    )

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import (
     Booking,
     BookingSource,
+    BookingStatus,
     Hub,
     HubBilling,
     LineKind,
@@ -34,12 +35,25 @@ from app.services import audit
 from app.services.billing import ledger
 from app.services.booking import rules
 from app.services.booking.placement import get_or_404, place_booking
-from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound, OrderNotPayable
+from app.services.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NoDayPassPlan,
+    NotFound,
+    OrderNotPayable,
+)
 from app.services.transactions import savepoint, transaction
 
 #: The plan sold as a day pass, at the desk and online; hub admins create it (the seed does).
 DAY_PASS_PLAN_CODE = "day-pass"  # noqa: S105 (a plan code, not a secret)
-BILLING_FIELDS = ("day_pass_price_idr", "refund_hours_before", "hold_minutes")
+BILLING_FIELDS = (
+    "day_pass_price_idr",
+    "room_hour_price_idr",
+    "refund_hours_before",
+    "hold_minutes",
+)
 MAX_REFUND_HOURS = 24 * 30
 MAX_HOLD_MINUTES = 24 * 60
 
@@ -54,6 +68,7 @@ def hub_billing(hub_id: int) -> HubBilling:
         settings = HubBilling(
             hub_id=hub_id,
             day_pass_price_idr=None,
+            room_hour_price_idr=None,
             refund_hours_before=DEFAULT_REFUND_HOURS,
             hold_minutes=DEFAULT_HOLD_MINUTES,
         )
@@ -65,12 +80,15 @@ class BillingTerms:
     day_pass_price_idr: int | None
     refund_hours_before: int
     hold_minutes: int
+    room_hour_price_idr: int | None = None
 
 
 def update_hub_billing(hub_id: int, admin_id: int, terms: BillingTerms) -> HubBilling:
     """Save a hub's prices and policy (hub admins of that hub only), audited."""
     if terms.day_pass_price_idr is not None and not 0 <= terms.day_pass_price_idr <= 10_000_000:
         raise InvalidInput("day-pass price out of range", field="day_pass_price_idr")
+    if terms.room_hour_price_idr is not None and not 0 <= terms.room_hour_price_idr <= 10_000_000:
+        raise InvalidInput("room-hour price out of range", field="room_hour_price_idr")
     if not 0 <= terms.refund_hours_before <= MAX_REFUND_HOURS:
         raise InvalidInput("refund window out of range", field="refund_hours_before")
     if not 0 < terms.hold_minutes <= MAX_HOLD_MINUTES:
@@ -88,6 +106,7 @@ def update_hub_billing(hub_id: int, admin_id: int, terms: BillingTerms) -> HubBi
             "hub_billing_updated", settings, BILLING_FIELDS, actor_id=admin_id, hub_id=hub_id
         ):
             settings.day_pass_price_idr = terms.day_pass_price_idr
+            settings.room_hour_price_idr = terms.room_hour_price_idr
             settings.refund_hours_before = terms.refund_hours_before
             settings.hold_minutes = terms.hold_minutes
     return settings
@@ -223,16 +242,23 @@ def grant_day_pass(member: User, plan: Plan, day: date) -> Membership:
     return membership
 
 
-def fulfil(
-    order: Order, plan: Plan, *, created_by_id: int | None, now: datetime, strict: bool = False
-) -> None:
-    """Give what a paid order bought: each day-pass line its membership and, when it names a
-    desk, the desk for the day. Paid online and the desk taken meanwhile: the pass stays and
-    the member books another desk with it; `strict` (the desk, choosing with the member
-    there) fails the whole sale instead."""
+def fulfil(order: Order, *, created_by_id: int | None, now: datetime, strict: bool = False) -> None:
+    """Give what a paid order bought (in the caller's transaction, which holds its lock).
+
+    A room-hours line confirms its held booking. A day-pass line grants its membership and,
+    when it names a desk, books the desk for the day: paid online and the desk taken
+    meanwhile, the pass stays and the member books another desk with it; `strict` (the desk,
+    choosing with the member there) fails the whole sale instead.
+    """
     for line in order.lines:
+        if line.kind is LineKind.ROOM_HOURS:
+            _confirm_held(line)
+            continue
         if line.kind is not LineKind.DAY_PASS or line.day is None or line.membership_id:
             continue
+        plan = day_pass_plan(order.hub)
+        if plan is None:
+            raise NoDayPassPlan(f"no day-pass plan is offered at {order.hub.name}")
         line.membership = grant_day_pass(order.member, plan, line.day)
         if line.resource_id is None:
             continue
@@ -244,6 +270,14 @@ def fulfil(
                 line.booking = _book_day(order, line.resource_id, line.day, created_by_id, now)
         except DomainError:
             line.booking = None
+
+
+def _confirm_held(line: OrderLine) -> None:
+    """PENDING_PAYMENT -> CONFIRMED for a paid room-hours line."""
+    booking = line.booking
+    if booking is None or booking.status is not BookingStatus.PENDING_PAYMENT:
+        raise InvalidTransition("this hold was released", order_id=line.order_id)
+    booking.status = BookingStatus.CONFIRMED
 
 
 def _book_day(

@@ -227,6 +227,4 @@ def _apply(target: Order | Invoice, now: datetime) -> None:
         target.paid_at = now
         return
     orders.mark_paid(target, now)
-    plan = orders.day_pass_plan(target.hub)
-    if plan is not None:
-        orders.fulfil(target, plan, created_by_id=None, now=now)
+    orders.fulfil(target, created_by_id=None, now=now)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ACTIVE_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
+from app.models import HOLDING_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
 from app.models.base import utcnow
 from app.models.bookings import MAX_BOOKING_LENGTH, peak_overlap
 from app.services.booking.placement import get_or_404
@@ -155,7 +155,7 @@ def _day_window(
 
 def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:
     stmt = base.where(  # type: ignore[attr-defined]
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.status.in_(HOLDING_STATUSES),
         Booking.start_at >= start - MAX_BOOKING_LENGTH,
         Booking.start_at < end,
         Booking.end_at > start,

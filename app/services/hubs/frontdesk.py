@@ -58,7 +58,7 @@ from app.services.booking.bookings import (
     release_late_bookings,
 )
 from app.services.booking.placement import get_or_404, place_booking
-from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
+from app.services.errors import Forbidden, InvalidInput, NoDayPassPlan, NotFound
 from app.services.people.accounts import find_user_by_email
 from app.services.people.registration import PRIVACY_NOTICE_VERSION
 from app.services.transactions import transaction
@@ -73,13 +73,6 @@ BOOKING_FIELDS = ("status", "checked_in_at", "completed_at")
 NEW_BOOKING_FIELDS = ("member_id", "resource_id", "start_at", "end_at", "status", "source")
 MEMBER_FIELDS = ("name", "email", "phone", "business_name", "sector", "kecamatan")
 MEMBERSHIP_FIELDS = ("plan_id", "status", "starts_on", "ends_on")
-
-
-class NoDayPassPlan(DomainError):
-    """No plan with code WALK_IN_PLAN_CODE is offered at the hub: an admin must create one."""
-
-    code = "no_day_pass_plan"
-    http_status = 422
 
 
 # -- reading the day ---------------------------------------------------------------------------
@@ -352,7 +345,7 @@ def register_walk_in(
             )
             pay = DeskPayment(walk_in.payment_method, walk_in.reference)
             payment = take_desk_payment(order, staff_id, pay, now)
-            fulfil(order, plan, created_by_id=staff_id, now=now, strict=True)
+            fulfil(order, created_by_id=staff_id, now=now, strict=True)
             day_pass, booking = order.lines[0].membership, order.lines[0].booking
             assert booking is not None  # strict: placed, or the sale failed
         else:
