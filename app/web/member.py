@@ -220,7 +220,7 @@ def room(slug: str, resource_id: int) -> str | Response:
             form.form_errors.append(describe(error))
             if error.code == "quota_exceeded":
                 paid_hours = holds.paid_hours_offer(
-                    hub, start, timedelta(minutes=form.minutes.data or 0)
+                    hub, start, timedelta(minutes=form.minutes.data or 0), error
                 )
         else:
             flash(gettext("Booked: %(name)s.", name=resource.name), "success")

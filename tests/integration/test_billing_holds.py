@@ -96,7 +96,7 @@ def test_paid_at_the_desk_the_hold_is_confirmed(
         order.id, a_hub.id, staff.id, DeskPayment(PaymentMethod.QRIS, "RRN-1")
     )
     db.session.expire_all()
-    assert payment.amount_idr == 150_000
+    assert payment.amount_idr == 75_000  # the plan's one hour covers the first of the two
     assert payment.receipt_number is not None
     assert db.session.get(Order, order.id).status is OrderStatus.PAID
     assert db.session.get(Booking, order.lines[0].booking_id).status is BookingStatus.CONFIRMED

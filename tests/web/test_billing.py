@@ -178,3 +178,48 @@ def test_pay_page_without_a_provider_sends_members_to_the_desk(
     assert "Rp 50,000" in page
     login(a_member)
     assert client.get(f"/billing/orders/{order.id}/pay").status_code == 404
+
+
+def test_room_beyond_quota_is_offered_held_and_paid_at_the_desk(
+    clock, client, login, a_hub, a_room, make_member, make_plan, staff
+) -> None:
+    from app.models import Booking, BookingStatus, HubBilling
+    from tests.conftest import TUESDAY
+
+    db.session.add(
+        HubBilling(
+            hub_id=a_hub.id, room_hour_price_idr=60_000, refund_hours_before=24, hold_minutes=20
+        )
+    )
+    db.session.commit()
+    rina = make_member(plan=make_plan(room_hours_per_month=1), name="Rina")
+    login(rina)
+    room_url = f"/m/{a_hub.slug}/room/{a_room.id}?day={TUESDAY.isoformat()}"
+    page = client.post(room_url, data={"start": "10:00", "minutes": "120"})
+    assert "allowance for this is used up" in page.text
+    # Rina's plan still covers one of the two hours: she pays for the other.
+    assert "Rp 60,000" in page.text
+    assert "Hold the room and pay" in page.text
+    start = re.search(r'name="start" value="([^"]+)"', page.text).group(1)
+
+    held = client.post(f"/billing/rooms/{a_room.id}/hold", data={"start": start, "minutes": "120"})
+    assert held.status_code == 302
+    assert "/pay" in held.headers["Location"]
+    pay_page = client.get(held.headers["Location"]).text
+    assert "held for you until 08:20 WIB" in pay_page
+    assert "Online payment is not available" in pay_page
+    booking = db.session.scalar(select(Booking).where(Booking.member_id == rina.id))
+    assert booking.status is BookingStatus.PENDING_PAYMENT
+
+    login(staff)
+    desk_page = client.get(f"/frontdesk/{a_hub.slug}/payments").text
+    assert "Waiting for payment" in desk_page
+    assert "Rina" in desk_page
+    order_id = re.search(r"/orders/(\d+)/pay", desk_page).group(1)
+    paid = client.post(
+        f"/frontdesk/{a_hub.slug}/orders/{order_id}/pay", data={"payment_method": "cash"}
+    )
+    assert paid.status_code == 302
+    assert "/billing/receipts/" in paid.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status is BookingStatus.CONFIRMED

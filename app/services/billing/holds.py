@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import select
 
@@ -57,13 +58,25 @@ class PaidHoursOffer:
     hold_minutes: int
 
 
-def paid_hours_offer(hub: Hub, start: datetime, length: timedelta) -> PaidHoursOffer | None:
-    """The price of booking these hours beyond the quota, if the hub sells them."""
+def beyond_quota_minutes(refusal: QuotaExceeded, minutes: int) -> int:
+    """How many of a room booking's `minutes` the plan's room hours do not cover (what the
+    member pays for), from the quota check's refusal."""
+    quota, used = (cast(float, refusal.details[key]) for key in ("quota", "used_hours"))
+    left_hours = quota - used
+    return max(0, minutes - max(0, round(left_hours * 60)))
+
+
+def paid_hours_offer(
+    hub: Hub, start: datetime, length: timedelta, refusal: DomainError
+) -> PaidHoursOffer | None:
+    """The price of the hours the quota does not cover, if the hub sells them."""
     settings = hub_billing(hub.id)
     minutes = int(length / timedelta(minutes=1))
-    if not settings.room_hour_price_idr or minutes <= 0:
+    if not settings.room_hour_price_idr or not isinstance(refusal, QuotaExceeded):
         return None
-    price = hours_price_idr(settings.room_hour_price_idr, minutes)
+    if "used_hours" not in refusal.details or minutes <= 0:
+        return None  # a desk-days refusal: no hours to pay for
+    price = hours_price_idr(settings.room_hour_price_idr, beyond_quota_minutes(refusal, minutes))
     return PaidHoursOffer(start.isoformat(), minutes, price, settings.hold_minutes)
 
 
@@ -92,15 +105,15 @@ def hold_room_for_payment(
         membership = rules.active_membership(member, hub, hub.opening_day(start))
         try:
             rules.check_quota(membership, resource, start, end)
-        except QuotaExceeded:
-            pass
+        except QuotaExceeded as refusal:
+            minutes = int((end - start) / timedelta(minutes=1))
+            beyond = beyond_quota_minutes(refusal, minutes)
         else:
             raise InvalidInput("these hours are within your plan: book them", field="quota")
         booking = place_locked(
             member, resource, start, end, source=BookingSource.WEB, now=now, held_for_payment=True
         )
-        minutes = int((end - start) / timedelta(minutes=1))
-        amount = hours_price_idr(settings.room_hour_price_idr, minutes)
+        amount = hours_price_idr(settings.room_hour_price_idr, beyond)
         order = Order(
             hub_id=hub.id,
             member_id=member.id,
@@ -114,7 +127,7 @@ def hold_room_for_payment(
             OrderLine(
                 kind=LineKind.ROOM_HOURS,
                 description=f"{resource.name} {local:%Y-%m-%d %H:%M} {hub.zone_label}, "
-                f"{minutes} min",
+                f"{beyond} of {minutes} min",
                 quantity=1,
                 unit_price_idr=amount,
                 amount_idr=amount,
