@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from app.services.billing.holds import release_unpaid_holds
+from app.services.billing.invoices import renew, void_lapsed
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
 
@@ -34,6 +35,8 @@ JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
     Job("release-unpaid-holds", 60, release_unpaid_holds),
+    Job("renew", 3600, renew),
+    Job("void-lapsed-renewals", 3600, void_lapsed),
 ]
 
 

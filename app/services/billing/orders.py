@@ -179,13 +179,7 @@ def take_desk_payment(
 ) -> Payment | None:
     """Record the desk's payment of `order` in full (None for a free order), mark it paid and
     audit it, in the caller's transaction."""
-    reference = pay.reference.strip()
-    if pay.method not in MANUAL_METHODS:
-        raise InvalidInput("the desk takes cash, QRIS or transfer", field="payment_method")
-    if pay.method is not PaymentMethod.CASH and not reference:
-        raise InvalidInput("give the QRIS or transfer reference", field="reference")
-    if len(reference) > 100 or len(pay.note) > 500:
-        raise InvalidInput("reference or note too long", field="reference")
+    check_desk_method(pay)
     mark_paid(order, now)
     if order.total_idr == 0:
         return None
@@ -196,12 +190,24 @@ def take_desk_payment(
         method=pay.method,
         recorded_by_id=staff_id,
         order=order,
-        reference=reference,
+        reference=pay.reference,
         note=pay.note,
         now=now,
     )
     audit_payment("payment_recorded", payment, staff_id)
     return payment
+
+
+def check_desk_method(pay: DeskPayment) -> PaymentMethod:
+    """A method the desk takes by hand, with its reference where it has one."""
+    reference = pay.reference.strip()
+    if pay.method not in MANUAL_METHODS:
+        raise InvalidInput("the desk takes cash, QRIS or transfer", field="payment_method")
+    if pay.method is not PaymentMethod.CASH and not reference:
+        raise InvalidInput("give the QRIS or transfer reference", field="reference")
+    if len(reference) > 100 or len(pay.note) > 500:
+        raise InvalidInput("reference or note too long", field="reference")
+    return pay.method
 
 
 def audit_payment(action: str, payment: Payment, actor_id: int | None) -> None:

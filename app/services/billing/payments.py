@@ -26,7 +26,7 @@ from app.models import (
     PaymentMethod,
     utcnow,
 )
-from app.services.billing import ledger, orders
+from app.services.billing import invoices, ledger, orders
 from app.services.billing.providers import Charge, PaymentProvider, ProviderIntent
 from app.services.booking.placement import get_or_404
 from app.services.errors import InvalidInput, NotFound, OrderNotPayable
@@ -223,8 +223,7 @@ def _is_payable(target: Order | Invoice) -> bool:
 def _apply(target: Order | Invoice, now: datetime) -> None:
     """Mark paid and give what was bought."""
     if isinstance(target, Invoice):
-        target.status = InvoiceStatus.PAID
-        target.paid_at = now
+        invoices.mark_invoice_paid(target, now)
         return
     orders.mark_paid(target, now)
     orders.fulfil(target, created_by_id=None, now=now)
