@@ -13,8 +13,19 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
-from app.models import Hub, PaymentMethod
-from app.services.billing import cashup, holds, ledger, orders, receipts, refunds, revenue
+from app.extensions import db
+from app.i18n import rupiah
+from app.models import Hub, Invoice, InvoiceStatus, Order, OrderStatus, PaymentMethod
+from app.services.billing import (
+    cashup,
+    holds,
+    invoices,
+    ledger,
+    orders,
+    receipts,
+    refunds,
+    revenue,
+)
 from app.services.billing import desk as desk_sales
 from app.services.billing.desk import sell_day_pass
 from app.services.billing.orders import DeskPayment
@@ -29,6 +40,7 @@ from app.web.billing_forms import (
     MonthForm,
     RefundForm,
     SellDayPassForm,
+    SellPlanForm,
     TakePaymentForm,
 )
 from app.web.context import admin_hub, mailer, me, staff_hub, staff_required
@@ -41,16 +53,7 @@ billing = Blueprint("billing", __name__)
 
 @billing.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"method_label": receipts.method_label, "line_kind_label": line_kind_label}
-
-
-def line_kind_label(kind: str) -> str:
-    labels = {
-        "day_pass": gettext("Day pass"),
-        "room_hours": gettext("Room hours"),
-        "plan_period": gettext("Plan period"),
-    }
-    return str(labels.get(kind, kind))
+    return {"method_label": receipts.method_label, "receipt_items": receipts.items}
 
 
 # -- members -----------------------------------------------------------------------------------
@@ -59,8 +62,15 @@ def line_kind_label(kind: str) -> str:
 @billing.get("/billing/")
 @login_required
 def history() -> str:
-    """The member's payments and refunds, newest first, each with its receipt."""
-    return render_template("billing/history.html", entries=ledger.member_history(me().id))
+    """The member's payments and refunds, newest first, each with its receipt; plan periods
+    to pay first."""
+    return render_template(
+        "billing/history.html",
+        entries=ledger.member_history(me().id),
+        open_invoices=[
+            i for i in invoices.member_invoices(me().id) if i.status is InvoiceStatus.OPEN
+        ],
+    )
 
 
 @billing.get("/billing/receipts/<int:payment_id>")
@@ -77,7 +87,33 @@ def pay(order_id: int) -> str:
     """The pay page of a pending order: online when a provider is configured, else the desk."""
     order = orders.order_of_member(order_id, me().id)
     return render_template(
-        "billing/pay.html", order=order, hub=order.hub, online=online_payment_available()
+        "billing/pay.html",
+        hub=order.hub,
+        items=_order_items(order),
+        total=order.total_idr,
+        payable=order.status is OrderStatus.PENDING,
+        expires_at=order.expires_at,
+        reference=order.reference,
+        online=online_payment_available(),
+    )
+
+
+@billing.get("/billing/invoices/<int:invoice_id>/pay")
+@login_required
+def pay_invoice(invoice_id: int) -> str:
+    """The pay page of one of the member's plan periods."""
+    invoice = next((i for i in invoices.member_invoices(me().id) if i.id == invoice_id), None)
+    if invoice is None:
+        raise NotFound("no such invoice")
+    return render_template(
+        "billing/pay.html",
+        hub=db.session.get(Hub, invoice.hub_id),
+        items=[(_invoice_label(invoice), invoice.amount_idr)],
+        total=invoice.amount_idr,
+        payable=invoice.status is InvoiceStatus.OPEN,
+        expires_at=None,
+        reference=invoice.reference,
+        online=online_payment_available(),
     )
 
 
@@ -158,12 +194,71 @@ def take_payment(hub_slug: str, order_id: int) -> str | BaseResponse:
         except DomainError as error:
             _form_error(form, error)
         else:
-            flash(gettext("Payment recorded."), "success")
             if payment is None:
+                flash(gettext("Payment recorded."), "success")
                 return redirect(url_for("billing.payments", hub_slug=the_hub.slug))
-            receipts.mail_receipt(mailer(), payment.id)
-            return redirect(url_for("billing.receipt", payment_id=payment.id))
-    return render_template("billing/take_payment.html", hub=the_hub, order=order, form=form)
+            return _paid(payment.id)
+    return render_template(
+        "billing/take_payment.html",
+        hub=the_hub,
+        form=form,
+        member=order.member,
+        items=_order_items(order),
+        total=order.total_idr,
+    )
+
+
+@billing.route("/frontdesk/<hub_slug>/invoices/<int:invoice_id>/pay", methods=["GET", "POST"])
+@staff_required
+def take_invoice_payment(hub_slug: str, invoice_id: int) -> str | BaseResponse:
+    """Take the desk's payment of a plan period billed by this hub."""
+    the_hub = staff_hub(hub_slug)
+    invoice = next((i for i in invoices.open_invoices_at(the_hub.id) if i.id == invoice_id), None)
+    if invoice is None:
+        raise NotFound("no such open invoice at this hub")
+    form = TakePaymentForm()
+    if form.validate_on_submit():
+        try:
+            payment = invoices.pay_invoice_at_desk(
+                invoice.id, the_hub.id, me().id, _desk_payment(form)
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            return _paid(payment.id)
+    return render_template(
+        "billing/take_payment.html",
+        hub=the_hub,
+        form=form,
+        member=invoice.member,
+        items=[(_invoice_label(invoice), invoice.amount_idr)],
+        total=invoice.amount_idr,
+    )
+
+
+@billing.route("/frontdesk/<hub_slug>/sell-plan", methods=["GET", "POST"])
+@staff_required
+def sell_plan(hub_slug: str) -> str | BaseResponse:
+    """A monthly plan from today, its first period paid at the desk."""
+    the_hub = staff_hub(hub_slug)
+    plans = invoices.monthly_plans_at(the_hub)
+    form = SellPlanForm(data={"email": request.args.get("email", "")})
+    form.plan_id.choices = [SelectChoice(0, gettext("Choose a plan"))] + [
+        SelectChoice(p.id, f"{p.name} · {rupiah(p.price_idr)}") for p in plans
+    ]
+    if form.validate_on_submit():
+        try:
+            member = find_user_by_email(form.email.data or "")
+            if member is None:
+                raise NotFound("no member with that email", field="email")
+            payment = invoices.sell_plan_at_desk(
+                the_hub.id, me().id, member.id, form.plan_id.data or 0, _desk_payment(form)
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            return _paid(payment.id)
+    return render_template("billing/sell_plan.html", hub=the_hub, form=form, plans=plans)
 
 
 @billing.get("/frontdesk/<hub_slug>/payments")
@@ -182,6 +277,7 @@ def payments(hub_slug: str) -> str:
         by_method=[(m, ledger.totals(entries, m)) for m in PaymentMethod],
         refundable=refunds.refundable_idr,
         pending=desk_sales.pending_orders(the_hub.id),
+        invoices=invoices.open_invoices_at(the_hub.id),
     )
 
 
@@ -293,7 +389,22 @@ def revenue_csv(hub_slug: str) -> Response:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _desk_payment(form: SellDayPassForm | TakePaymentForm) -> DeskPayment:
+def _paid(payment_id: int) -> BaseResponse:
+    """After the desk took a payment: mail the receipt and show it, to print."""
+    flash(gettext("Payment recorded."), "success")
+    receipts.mail_receipt(mailer(), payment_id)
+    return redirect(url_for("billing.receipt", payment_id=payment_id))
+
+
+def _order_items(order: Order) -> list[tuple[str, int]]:
+    return [(receipts.line_label(line), line.amount_idr) for line in order.lines]
+
+
+def _invoice_label(invoice: Invoice) -> str:
+    return receipts.invoice_label(invoice)
+
+
+def _desk_payment(form: SellDayPassForm | TakePaymentForm | SellPlanForm) -> DeskPayment:
     return DeskPayment(
         PaymentMethod(form.payment_method.data),
         form.reference.data or "",

@@ -45,6 +45,14 @@ class SellDayPassForm(RuangForm, PaymentFields):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
+class SellPlanForm(RuangForm, PaymentFields):
+    email = EmailField(_l("Member's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    plan_id = SelectField(
+        _l("Plan"), coerce=int, validators=[DataRequired(message=_l("Choose a plan."))]
+    )
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+
 class TakePaymentForm(RuangForm, PaymentFields):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 

@@ -223,3 +223,61 @@ def test_room_beyond_quota_is_offered_held_and_paid_at_the_desk(
     assert "/billing/receipts/" in paid.headers["Location"]
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status is BookingStatus.CONFIRMED
+
+
+def test_sell_a_monthly_plan_at_the_desk_and_pay_its_renewal(
+    clock, client, login, a_hub, staff, buyer, make_plan
+) -> None:
+    from datetime import date, time
+
+    from app.models import BillingInterval, Invoice, InvoiceStatus
+    from app.services.billing import invoices
+
+    plan = make_plan(name="Bulanan", price_idr=750_000, billing_interval=BillingInterval.MONTH)
+    clock(date(2026, 12, 1), time(9), a_hub)
+    login(staff)
+    page = client.get(f"/frontdesk/{a_hub.slug}/sell-plan").text
+    assert "Bulanan · Rp 750,000" in page
+    sold = client.post(
+        f"/frontdesk/{a_hub.slug}/sell-plan",
+        data={"email": buyer.email, "plan_id": plan.id, "payment_method": "cash"},
+    )
+    assert sold.status_code == 302
+    receipt = client.get(sold.headers["Location"]).text
+    assert "Bulanan from Dec 1, 2026 to Jan 1, 2027" in receipt
+    assert "Rp 750,000" in receipt
+
+    clock(date(2026, 12, 25), time(10), a_hub)
+    (renewal_id,) = invoices.renew()
+    login(buyer)
+    history = client.get("/billing/").text
+    assert "To pay" in history
+    assert f"/billing/invoices/{renewal_id}/pay" in history
+    pay_page = client.get(f"/billing/invoices/{renewal_id}/pay").text
+    assert "Bulanan from Jan 1, 2027 to Feb 1, 2027" in pay_page
+    assert "Online payment is not available" in pay_page
+
+    login(staff)
+    desk_page = client.get(f"/frontdesk/{a_hub.slug}/payments").text
+    assert "Plan periods to pay" in desk_page
+    paid = client.post(
+        f"/frontdesk/{a_hub.slug}/invoices/{renewal_id}/pay",
+        data={"payment_method": "transfer", "reference": "BRI 42"},
+    )
+    assert paid.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invoice, renewal_id).status is InvoiceStatus.PAID
+
+
+def test_other_members_invoices_are_not_found(
+    clock, client, login, a_hub, staff, buyer, a_member, make_plan
+):
+    from app.models import BillingInterval
+    from app.services.billing import invoices
+
+    plan = make_plan(price_idr=500_000, billing_interval=BillingInterval.MONTH)
+    invoice = invoices.start_billed_membership(buyer.id, plan.id, a_hub.id, MONDAY, staff.id)
+    login(a_member)
+    assert client.get(f"/billing/invoices/{invoice.id}/pay").status_code == 404
+    login(buyer)
+    assert client.get(f"/billing/invoices/{invoice.id}/pay").status_code == 200

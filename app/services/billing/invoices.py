@@ -86,29 +86,57 @@ def open_period(membership: Membership, hub_id: int, start: date) -> Invoice | N
 def start_billed_membership(
     member_id: int, plan_id: int, hub_id: int, starts_on: date, actor_id: int | None
 ) -> Invoice:
-    """A paid monthly plan's membership, PENDING until its first invoice is paid."""
+    """A paid monthly plan's membership, PENDING until its first invoice is paid (online, or
+    at the desk)."""
     with transaction():
-        member = get_or_404(User, member_id, lock=True)
-        plan = get_or_404(Plan, plan_id)
-        hub = get_or_404(Hub, hub_id)
-        if plan.is_deleted or not plan.allows_hub(hub.id):
-            raise InvalidInput("that plan is not offered here", field="plan_id")
-        membership = Membership(
-            plan=plan, starts_on=starts_on, ends_on=starts_on, status=MembershipStatus.PENDING
-        )
-        if not is_billed(membership):
-            raise InvalidInput("that plan is not billed monthly", field="plan_id")
-        member.memberships.append(membership)
-        db.session.flush()
-        invoice = open_period(membership, hub.id, starts_on)
-        assert invoice is not None  # a new membership has no invoice yet
-        audit.record(
-            "invoice_created",
-            invoice,
-            actor_id=actor_id,
-            hub_id=hub.id,
-            after=audit.snapshot(invoice, INVOICE_FIELDS),
-        )
+        invoice = _start(member_id, plan_id, hub_id, starts_on, actor_id)
+    return invoice
+
+
+def sell_plan_at_desk(
+    hub_id: int,
+    staff_id: int,
+    member_id: int,
+    plan_id: int,
+    pay: DeskPayment,
+    now: datetime | None = None,
+) -> Payment:
+    """A monthly plan from today at this hub, its first period paid at the desk: one
+    transaction, so a refused payment leaves no membership behind."""
+    now = now or utcnow()
+    orders.check_desk_method(pay)
+    with transaction():
+        _require_staff(staff_id, hub_id)
+        today = get_or_404(Hub, hub_id).today(now)
+        invoice = _start(member_id, plan_id, hub_id, today, staff_id)
+        payment = _pay(invoice, staff_id, pay, now)
+    return payment
+
+
+def _start(
+    member_id: int, plan_id: int, hub_id: int, starts_on: date, actor_id: int | None
+) -> Invoice:
+    member = get_or_404(User, member_id, lock=True)
+    plan = get_or_404(Plan, plan_id)
+    hub = get_or_404(Hub, hub_id)
+    if plan.is_deleted or not plan.allows_hub(hub.id):
+        raise InvalidInput("that plan is not offered here", field="plan_id")
+    membership = Membership(
+        plan=plan, starts_on=starts_on, ends_on=starts_on, status=MembershipStatus.PENDING
+    )
+    if not is_billed(membership):
+        raise InvalidInput("that plan is not billed monthly", field="plan_id")
+    member.memberships.append(membership)
+    db.session.flush()
+    invoice = open_period(membership, hub.id, starts_on)
+    assert invoice is not None  # a new membership has no invoice yet
+    audit.record(
+        "invoice_created",
+        invoice,
+        actor_id=actor_id,
+        hub_id=hub.id,
+        after=audit.snapshot(invoice, INVOICE_FIELDS),
+    )
     return invoice
 
 
@@ -161,27 +189,63 @@ def pay_invoice_at_desk(
 ) -> Payment:
     """The desk takes a plan period's payment (a first period, or a renewal)."""
     now = now or utcnow()
+    orders.check_desk_method(pay)
     with transaction():
-        staff = get_or_404(User, staff_id)
-        if not staff.can_staff(hub_id):
-            raise Forbidden("only this hub's staff may take payments here")
+        _require_staff(staff_id, hub_id)
         invoice = get_or_404(Invoice, invoice_id, lock=True)
         if invoice.hub_id != hub_id:
             raise NotFound("no such invoice at this hub", id=invoice_id)
-        mark_invoice_paid(invoice, now)
-        payment = ledger.record_payment(
-            hub=get_or_404(Hub, hub_id),
-            member_id=invoice.member_id,
-            amount_idr=invoice.amount_idr,
-            method=orders.check_desk_method(pay),
-            recorded_by_id=staff_id,
-            invoice=invoice,
-            reference=pay.reference,
-            note=pay.note,
-            now=now,
-        )
-        orders.audit_payment("payment_recorded", payment, staff_id)
+        payment = _pay(invoice, staff_id, pay, now)
     return payment
+
+
+def _pay(invoice: Invoice, staff_id: int, pay: DeskPayment, now: datetime) -> Payment:
+    mark_invoice_paid(invoice, now)
+    payment = ledger.record_payment(
+        hub=get_or_404(Hub, invoice.hub_id),
+        member_id=invoice.member_id,
+        amount_idr=invoice.amount_idr,
+        method=pay.method,
+        recorded_by_id=staff_id,
+        invoice=invoice,
+        reference=pay.reference,
+        note=pay.note,
+        now=now,
+    )
+    orders.audit_payment("payment_recorded", payment, staff_id)
+    return payment
+
+
+def _require_staff(staff_id: int, hub_id: int) -> None:
+    if not get_or_404(User, staff_id).can_staff(hub_id):
+        raise Forbidden("only this hub's staff may take payments here")
+
+
+def open_invoices_at(hub_id: int) -> list[Invoice]:
+    """The hub's invoices waiting for payment, by due date."""
+    return list(
+        db.session.scalars(
+            select(Invoice)
+            .where(Invoice.hub_id == hub_id, Invoice.status == InvoiceStatus.OPEN)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+    )
+
+
+def monthly_plans_at(hub: Hub) -> list[Plan]:
+    """The billed monthly plans offered at the hub, by price."""
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(
+                Plan.deleted_at.is_(None),
+                Plan.billing_interval == BillingInterval.MONTH,
+                Plan.price_idr > 0,
+                Plan.allowing_hub(hub.id),
+            )
+            .order_by(Plan.price_idr, Plan.name)
+        )
+    )
 
 
 @dataclass(frozen=True)

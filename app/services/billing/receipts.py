@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale, gettext
 
 from app.i18n import hub_date, hub_time, rupiah
-from app.models import Hub, OrderLine, Payment, User
+from app.models import Hub, Invoice, OrderLine, Payment, User
 from app.services.billing import ledger
 from app.services.booking.placement import get_or_404
 from app.services.errors import NotFound
@@ -46,9 +46,7 @@ def mail_receipt(mailer: Mailer, payment_id: int) -> bool:
         return False
     shown = _receipt(payment)
     with force_locale(member.locale or "id"):
-        lines = "\n".join(
-            f"- {line.description}: {rupiah(line.amount_idr)}" for line in shown.lines
-        )
+        lines = "\n".join(f"- {label}: {rupiah(amount)}" for label, amount in items(payment))
         mailer.send(
             Mail(
                 to=member.email,
@@ -72,6 +70,40 @@ def mail_receipt(mailer: Mailer, payment_id: int) -> bool:
             )
         )
     return True
+
+
+def items(payment: Payment) -> list[tuple[str, int]]:
+    """What a payment paid for, as (label, amount) lines in the current language."""
+    if payment.invoice is not None:
+        return [(invoice_label(payment.invoice), payment.invoice.amount_idr)]
+    lines = payment.order.lines if payment.order is not None else []
+    return [(line_label(line), line.amount_idr) for line in lines]
+
+
+def line_label(line: OrderLine) -> str:
+    """An order line in words: `Day pass: Day Pass 2026-11-23`."""
+    return f"{line_kind_label(line.kind.value)}: {line.description}"
+
+
+def line_kind_label(kind: str) -> str:
+    labels = {
+        "day_pass": gettext("Day pass"),
+        "room_hours": gettext("Room hours"),
+        "plan_period": gettext("Plan period"),
+    }
+    return str(labels.get(kind, kind))
+
+
+def invoice_label(invoice: Invoice) -> str:
+    """A plan period in words: `Bulanan dari 1 Des 2026 sampai 1 Jan 2027`."""
+    return str(
+        gettext(
+            "%(plan)s from %(start)s to %(end)s",
+            plan=invoice.membership.plan.name,
+            start=hub_date(invoice.period_start),
+            end=hub_date(invoice.period_end),
+        )
+    )
 
 
 def method_label(method: str) -> str:
