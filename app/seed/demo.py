@@ -29,6 +29,7 @@ from app.models import (
     DoorKind,
     Floor,
     Hub,
+    HubBilling,
     Membership,
     MembershipStatus,
     Plan,
@@ -265,6 +266,8 @@ def _hub(spec: dict[str, Any]) -> Hub:
         weekly = AROUND_THE_CLOCK if spec["slug"] == "jfc-hub" else WEEKDAYS_8_TO_16
         set_opening_hours(hub, dict(weekly))
         db.session.flush()
+        # Room hours beyond a plan's quota are sold at the demo hubs (Rp 50.000 an hour).
+        db.session.add(HubBilling(hub_id=hub.id, room_hour_price_idr=50_000))
     return hub
 
 
