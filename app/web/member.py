@@ -42,6 +42,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "no_show": _l("No-show"),
     "completed": _l("Completed"),
+    "pending_payment": _l("Awaiting payment"),
     "waiting": _l("Waiting"),
     "pending": _l("Awaiting approval"),
     "active": _l("Active"),
@@ -300,7 +301,9 @@ def my_bookings() -> str:
 @member.get("/bookings/<int:booking_id>")
 def booking(booking_id: int) -> str:
     line = member_bookings.my_booking(me().id, booking_id)
-    return render_template("member/booking.html", line=line)
+    return render_template(
+        "member/booking.html", line=line, pay_order=holds.pending_order_of(line.booking.id)
+    )
 
 
 @member.get("/bookings/<int:booking_id>/cancel")

@@ -210,6 +210,9 @@ def test_room_beyond_quota_is_offered_held_and_paid_at_the_desk(
     assert "Online payment is not available" in pay_page
     booking = db.session.scalar(select(Booking).where(Booking.member_id == rina.id))
     assert booking.status is BookingStatus.PENDING_PAYMENT
+    mine = client.get(f"/m/bookings/{booking.id}").text
+    assert "Awaiting payment" in mine
+    assert held.headers["Location"].endswith(re.search(r'href="([^"]+/pay)"', mine).group(1))
 
     login(staff)
     desk_page = client.get(f"/frontdesk/{a_hub.slug}/payments").text

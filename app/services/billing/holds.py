@@ -168,6 +168,15 @@ def release_unpaid_holds(now: datetime | None = None) -> list[int]:
     return released
 
 
+def pending_order_of(booking_id: int) -> Order | None:
+    """The pending order that would confirm this held booking, if any."""
+    return db.session.scalar(
+        select(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.booking_id == booking_id, Order.status == OrderStatus.PENDING)
+    )
+
+
 def _held_bookings(order: Order) -> list[Booking]:
     return [
         line.booking
