@@ -4,6 +4,7 @@ Stripe client against localstripe)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ class LedgerProvider:
     def start(self, charge: Charge) -> ProviderIntent:
         self.starts.append(charge)
         if charge.reference not in self.intents:
-            ref = f"pi_{len(self.intents) + 1:04d}"
+            ref = f"pi_{secrets.token_hex(8)}"  # unique like Stripe's, across test providers
             self.intents[charge.reference] = ProviderIntent(
                 self.name, ref, "requires_payment_method", f"{ref}_secret"
             )

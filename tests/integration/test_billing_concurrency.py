@@ -26,6 +26,7 @@ from app.models import (
     InvoiceStatus,
     Membership,
     Order,
+    OrderLine,
     Payment,
     PaymentAttempt,
     PaymentMethod,
@@ -92,7 +93,7 @@ def open_shop(app: Flask) -> Shop:
 
         staff = person("till@example.test", Role.FRONTDESK)
         buyers = [person(f"buyer{n:02d}@example.test") for n in range(BUYERS)]
-        spares = [person(f"spare{n}@example.test") for n in range(3)]
+        spares = [person(f"spare{n}@example.test") for n in range(4)]
         db.session.add_all([hub, plan, staff, *buyers, *spares, *desks])
         db.session.commit()
         return Shop(
@@ -258,3 +259,53 @@ def test_two_workers_renewing_at_once_invoice_once(shop: Shop) -> None:
             .order_by(Invoice.period_start)
         ).all()
     assert periods[1:] == [paid_to]  # one renewal, for the period after the paid one
+
+
+def test_a_paid_booking_cancelled_twice_at_once_is_refunded_once(shop: Shop) -> None:
+    stand_in = LedgerProvider()
+    shop.app.extensions[REGISTRY_KEY] = {stand_in.name: stand_in}
+    try:
+        with shop.app.app_context():
+            hub = db.session.get(Hub, shop.hub_id)
+            member = db.session.get(User, shop.spare_ids[3])
+            plan = orders.day_pass_plan(hub)  # type: ignore[arg-type]
+            assert hub is not None
+            assert member is not None
+            assert plan is not None
+            order = orders.day_pass_order(
+                hub,
+                member,
+                plan,
+                hub.today() + timedelta(days=3),
+                resource_id=shop.desk_ids[PAYMENTS + 1],
+                created_by_id=None,
+            )
+            db.session.commit()
+            charge = payments.charge_for_order(order.id, member.id)
+            intent = payments.start_payment(stand_in, charge)
+            payments.provider_payment_succeeded(
+                provider="stripe",
+                provider_ref=intent.provider_ref,
+                reference=charge.reference,
+                amount_idr=50_000,
+            )
+            booking_id = db.session.scalars(
+                select(OrderLine.booking_id).where(OrderLine.order_id == order.id)
+            ).one()
+            member_id = member.id
+
+        outcomes = race(
+            shop.app,
+            [lambda: refunds.cancel_with_refund(booking_id, member_id=member_id)] * 6,
+        )
+        assert outcomes == {BOOKED: 1, "InvalidTransition": 5}
+        assert len(stand_in.refunds) == 1
+        with shop.app.app_context():
+            refunded = db.session.scalars(
+                select(Payment.amount_idr).where(
+                    Payment.refund_key == f"booking-{booking_id}-cancelled"
+                )
+            ).all()
+        assert refunded == [50_000]
+    finally:
+        shop.app.extensions[REGISTRY_KEY] = {}
