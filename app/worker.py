@@ -13,13 +13,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.services.billing.holds import release_unpaid_holds
 from app.services.billing.invoices import renew, void_lapsed
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
+from app.services.notifications.mail import Mailer
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,14 @@ JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
     Job("release-unpaid-holds", 60, release_unpaid_holds),
-    Job("renew", 3600, renew),
+    Job("renew", 3600, lambda: renew(mailer=app_mailer())),
     Job("void-lapsed-renewals", 3600, void_lapsed),
 ]
+
+
+def app_mailer() -> Mailer:
+    """The current app's mailer (jobs run in an app context)."""
+    return cast(Mailer, current_app.extensions["ruang.mailer"])
 
 
 def run_due_jobs(app: Flask, jobs: list[Job], last_run: dict[str, float], now: float) -> None:

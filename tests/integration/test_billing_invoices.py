@@ -128,3 +128,17 @@ def test_month_ends_clamp() -> None:
 
 def test_the_worker_renews_and_voids(clock) -> None:
     assert {"renew", "void-lapsed-renewals"} <= {job.name for job in JOBS}
+
+
+def test_renewal_is_mailed_once_in_the_members_language(app, clock, a_hub, billed, outbox) -> None:
+    billed.user.locale = "id"
+    db.session.commit()
+    clock(date(2026, 12, 25), time(10), a_hub)
+    mailer = app.extensions["ruang.mailer"]
+    assert len(invoices.renew(mailer=mailer)) == 1
+    assert invoices.renew(mailer=mailer) == []
+    (mail,) = outbox.to(billed.user.email)
+    body = outbox.body(mail)
+    assert "Rp 750.000" in body
+    assert "1 Jan 2027" in body
+    assert "Bayar" in body

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import hub_date, rupiah
 from app.models import (
     BillingInterval,
     Hub,
@@ -34,6 +36,7 @@ from app.services.billing import ledger, orders
 from app.services.billing.orders import DeskPayment
 from app.services.booking.placement import get_or_404
 from app.services.errors import Forbidden, InvalidInput, NotFound, OrderNotPayable
+from app.services.notifications.mail import Mail, Mailer
 from app.services.transactions import savepoint, transaction
 
 #: A renewal is invoiced this many days before its period starts.
@@ -143,34 +146,75 @@ def _start(
 INVOICE_FIELDS = ("membership_id", "period_start", "period_end", "amount_idr", "status")
 
 
-def renew(now: datetime | None = None) -> list[int]:
+def renew(now: datetime | None = None, mailer: Mailer | None = None) -> list[int]:
     """Invoice the next period of every billed, active membership whose paid period ends
     within RENEW_AHEAD (the worker's `renew` job); the grace starts counting. Returns the new
-    invoices' ids. Several workers at once create each invoice once."""
+    invoices' ids. Several workers at once create each invoice once, and the member is told
+    (with `mailer`) once, by the worker that created it, after its commit."""
     now = now or utcnow()
     created: list[int] = []
     for membership_id, hub_id in _due_for_renewal(now):
-        with transaction():
-            membership = get_or_404(Membership, membership_id, lock=True)
-            db.session.refresh(membership)
-            paid_to = _paid_to(membership.id)
-            # Re-checked under the lock: another worker may have renewed it meanwhile (the
-            # membership is then in its grace, past what is paid).
-            if not is_billed(membership) or paid_to is None or membership.ends_on != paid_to:
-                continue
-            invoice = open_period(membership, hub_id, paid_to)
-            if invoice is None:
-                continue
-            membership.ends_on = invoice.period_start + GRACE
-            audit.record(
-                "invoice_created",
-                invoice,
-                actor_id=None,
-                hub_id=hub_id,
-                after=audit.snapshot(invoice, INVOICE_FIELDS),
-            )
-            created.append(invoice.id)
+        invoice_id = _renew_one(membership_id, hub_id)
+        if invoice_id is None:
+            continue
+        created.append(invoice_id)
+        if mailer is not None:
+            mail_renewal(mailer, invoice_id)
     return created
+
+
+def _renew_one(membership_id: int, hub_id: int) -> int | None:
+    """Invoice one membership's next period in its own transaction; None if another worker
+    did (the membership is then in its grace, past what is paid: re-checked under its lock)."""
+    with transaction():
+        membership = get_or_404(Membership, membership_id, lock=True)
+        db.session.refresh(membership)
+        paid_to = _paid_to(membership.id)
+        if not is_billed(membership) or paid_to is None or membership.ends_on != paid_to:
+            return None
+        invoice = open_period(membership, hub_id, paid_to)
+        if invoice is None:
+            return None
+        membership.ends_on = invoice.period_start + GRACE
+        audit.record(
+            "invoice_created",
+            invoice,
+            actor_id=None,
+            hub_id=hub_id,
+            after=audit.snapshot(invoice, INVOICE_FIELDS),
+        )
+    return invoice.id
+
+
+def mail_renewal(mailer: Mailer, invoice_id: int) -> bool:
+    """Tell the member their next period is invoiced, in their language; False without an
+    email address."""
+    invoice = get_or_404(Invoice, invoice_id)
+    member = invoice.member
+    if not member.has_real_email:
+        return False
+    hub = get_or_404(Hub, invoice.hub_id)
+    with force_locale(member.locale or "id"):
+        mailer.send(
+            Mail(
+                to=member.email,
+                subject=gettext("Your Ruang plan renews on %(day)s", day=hub_date(invoice.due_on)),
+                body=gettext(
+                    "Hello %(name)s,\n\nYour plan %(plan)s at %(hub)s renews on %(day)s: "
+                    "%(amount)s for %(start)s to %(end)s. Pay it online or at the front desk; "
+                    "unpaid, your membership ends on %(lapse)s.\n\nRuang",
+                    name=member.name,
+                    plan=invoice.membership.plan.name,
+                    hub=hub.name,
+                    day=hub_date(invoice.due_on),
+                    amount=rupiah(invoice.amount_idr),
+                    start=hub_date(invoice.period_start),
+                    end=hub_date(invoice.period_end),
+                    lapse=hub_date(invoice.due_on + GRACE),
+                ),
+            )
+        )
+    return True
 
 
 def mark_invoice_paid(invoice: Invoice, now: datetime) -> None:
