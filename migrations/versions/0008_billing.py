@@ -376,6 +376,18 @@ def upgrade() -> None:
     with op.batch_alter_table("plans", schema=None) as batch_op:
         batch_op.alter_column("price_minor", new_column_name="price_idr")
     op.execute(plans.update().values(price_idr=plans.c.price_idr / 100))
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("renews", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("next_plan_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_memberships_next_plan_id_plans"),
+            "plans",
+            ["next_plan_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     # A booking held while its payment is pending blocks the slot like a confirmed one.
     set_booking_statuses(
         OLD_STATUSES, NEW_STATUSES, "'confirmed', 'checked_in', 'pending_payment'"
@@ -393,6 +405,12 @@ def downgrade() -> None:
         .values(status="cancelled")
     )
     set_booking_statuses(NEW_STATUSES, OLD_STATUSES, "'confirmed', 'checked_in'")
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_memberships_next_plan_id_plans"), type_="foreignkey"
+        )
+        batch_op.drop_column("next_plan_id")
+        batch_op.drop_column("renews")
     op.execute(plans.update().values(price_idr=plans.c.price_idr * 100))
     with op.batch_alter_table("plans", schema=None) as batch_op:
         batch_op.alter_column("price_idr", new_column_name="price_minor")

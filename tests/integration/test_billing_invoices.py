@@ -20,7 +20,7 @@ from app.models import (
 from app.services.billing import invoices, payments
 from app.services.billing.orders import DeskPayment
 from app.services.booking import bookings
-from app.services.errors import InvalidInput, NoActiveMembership, OrderNotPayable
+from app.services.errors import InvalidInput, NoActiveMembership, NotFound, OrderNotPayable
 from app.worker import JOBS
 
 CASH = DeskPayment(PaymentMethod.CASH)
@@ -142,3 +142,35 @@ def test_renewal_is_mailed_once_in_the_members_language(app, clock, a_hub, bille
     assert "Rp 750.000" in body
     assert "1 Jan 2027" in body
     assert "Bayar" in body
+
+
+def test_cancel_at_period_end_stops_renewing_and_voids_an_open_renewal(
+    clock, a_hub, billed, buyer
+) -> None:
+    clock(date(2026, 12, 25), time(10), a_hub)
+    (renewal,) = invoices.renew()
+    invoices.cancel_at_period_end(buyer.id, billed.id)
+    m = membership(billed)
+    assert (m.renews, m.ends_on) == (False, date(2027, 1, 1))  # no grace: nothing is owed
+    assert db.session.get(Invoice, renewal).status is InvoiceStatus.VOID
+    clock(date(2027, 1, 28), time(10), a_hub)
+    assert invoices.renew() == []
+
+
+def test_change_of_plan_from_the_next_period(clock, a_hub, billed, buyer, make_plan, a_member):
+    bigger = make_plan(
+        code="premium", name="Premium", price_idr=1_200_000, billing_interval=BillingInterval.MONTH
+    )
+    with pytest.raises(NotFound):  # someone else's membership
+        invoices.change_plan_next_period(a_member.id, billed.id, bigger.id)
+    invoices.change_plan_next_period(buyer.id, billed.id, bigger.id)
+    clock(date(2026, 12, 25), time(10), a_hub)
+    (first,) = invoices.renew()
+    new = db.session.get(Invoice, first)
+    assert (new.amount_idr, new.period_start) == (1_200_000, date(2027, 1, 1))
+    assert new.membership.plan_id == bigger.id
+    assert new.membership.status is MembershipStatus.PENDING
+    old = membership(billed)
+    assert (old.renews, old.ends_on) == (False, date(2027, 1, 1) + invoices.GRACE)
+    with pytest.raises(InvalidInput):  # the next period is invoiced: too late to change
+        invoices.change_plan_next_period(buyer.id, billed.id, bigger.id)

@@ -172,6 +172,14 @@ def _renew_one(membership_id: int, hub_id: int) -> int | None:
         paid_to = _paid_to(membership.id)
         if not is_billed(membership) or paid_to is None or membership.ends_on != paid_to:
             return None
+        if not membership.renews:
+            return None  # cancelled at period end: it lapses at paid_to
+        if membership.next_plan_id is not None:
+            # A change of plan: the next period is the new plan's first, on a membership of
+            # its own; the old one stops renewing and keeps the grace meanwhile.
+            membership.renews = False
+            membership.ends_on = paid_to + GRACE
+            return _start(membership.user_id, membership.next_plan_id, hub_id, paid_to, None).id
         invoice = open_period(membership, hub_id, paid_to)
         if invoice is None:
             return None
@@ -184,6 +192,87 @@ def _renew_one(membership_id: int, hub_id: int) -> int | None:
             after=audit.snapshot(invoice, INVOICE_FIELDS),
         )
     return invoice.id
+
+
+def cancel_at_period_end(member_id: int, membership_id: int) -> Membership:
+    """The member's billed plan stops renewing: it runs to the end of what is paid. A renewal
+    already invoiced and unpaid is voided (no grace: nothing more is owed)."""
+    with transaction():
+        membership = _members_billed(member_id, membership_id)
+        before = audit.snapshot(membership, ("renews", "next_plan_id", "ends_on"))
+        membership.renews, membership.next_plan_id = False, None
+        paid_to = _paid_to(membership.id)
+        renewal = _invoice_for(membership.id, paid_to) if paid_to is not None else None
+        if renewal is not None and renewal.status is InvoiceStatus.OPEN:
+            renewal.status = InvoiceStatus.VOID
+            membership.ends_on = paid_to
+        db.session.flush()
+        audit.record(
+            "renewal_cancelled",
+            membership,
+            actor_id=member_id,
+            after=audit.snapshot(membership, ("renews", "next_plan_id", "ends_on")),
+            before=before,
+        )
+    return membership
+
+
+def change_plan_next_period(member_id: int, membership_id: int, plan_id: int) -> Membership:
+    """Move to another billed plan from the next period: no proration, the period paid stays
+    what it was paid for. Only before the next period is invoiced."""
+    with transaction():
+        membership = _members_billed(member_id, membership_id)
+        plan = get_or_404(Plan, plan_id)
+        paid_to = _paid_to(membership.id)
+        if paid_to is None or membership.ends_on != paid_to or not membership.renews:
+            raise InvalidInput("the next period is invoiced already", field="plan_id")
+        billed_plan = plan.billing_interval is BillingInterval.MONTH and plan.price_idr > 0
+        hub_id = _billing_hub(membership.id)
+        if plan.is_deleted or not billed_plan or not plan.allows_hub(hub_id):
+            raise InvalidInput("that plan is not offered here", field="plan_id")
+        membership.next_plan_id = None if plan.id == membership.plan_id else plan.id
+        audit.record(
+            "plan_change_chosen",
+            membership,
+            actor_id=member_id,
+            after={"next_plan_id": membership.next_plan_id, "from": paid_to.isoformat()},
+        )
+    return membership
+
+
+def billed_memberships(member_id: int) -> list[Membership]:
+    """The member's memberships that Ruang bills and that have been paid, newest first."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(
+                Membership.user_id == member_id,
+                Membership.status == MembershipStatus.ACTIVE,
+                select(Invoice.id)
+                .where(Invoice.membership_id == Membership.id, Invoice.status == InvoiceStatus.PAID)
+                .exists(),
+            )
+            .order_by(Membership.starts_on.desc())
+        )
+    )
+
+
+def _members_billed(member_id: int, membership_id: int) -> Membership:
+    membership = get_or_404(Membership, membership_id, lock=True)
+    if membership.user_id != member_id or _paid_to(membership.id) is None:
+        raise NotFound("no such membership", id=membership_id)
+    return membership
+
+
+def _billing_hub(membership_id: int) -> int:
+    hub_id = db.session.scalar(
+        select(Invoice.hub_id)
+        .where(Invoice.membership_id == membership_id)
+        .order_by(Invoice.period_start.desc())
+        .limit(1)
+    )
+    assert hub_id is not None  # billed memberships have invoices
+    return int(hub_id)
 
 
 def mail_renewal(mailer: Mailer, invoice_id: int) -> bool:
