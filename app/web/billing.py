@@ -15,7 +15,15 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import rupiah
-from app.models import Hub, Invoice, InvoiceStatus, Order, OrderStatus, PaymentMethod
+from app.models import (
+    Hub,
+    Invoice,
+    InvoiceStatus,
+    Membership,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+)
 from app.services.billing import (
     cashup,
     holds,
@@ -38,6 +46,7 @@ from app.web.billing_forms import (
     HoldRoomForm,
     HubBillingForm,
     MonthForm,
+    NextPlanForm,
     RefundForm,
     SellDayPassForm,
     SellPlanForm,
@@ -70,7 +79,38 @@ def history() -> str:
         open_invoices=[
             i for i in invoices.member_invoices(me().id) if i.status is InvoiceStatus.OPEN
         ],
+        billed=[(m, _next_plan_form(m)) for m in invoices.billed_memberships(me().id)],
     )
+
+
+@billing.post("/billing/memberships/<int:membership_id>/cancel-renewal")
+@login_required
+def cancel_renewal(membership_id: int) -> BaseResponse:
+    """The member's billed plan runs to the end of what is paid, then stops."""
+    if RuangForm().validate_on_submit():
+        invoices.cancel_at_period_end(me().id, membership_id)
+        flash(gettext("Your plan will not renew."), "success")
+    return redirect(url_for("billing.history"))
+
+
+@billing.post("/billing/memberships/<int:membership_id>/next-plan")
+@login_required
+def next_plan(membership_id: int) -> BaseResponse:
+    """Move to another billed plan from the next period."""
+    form = NextPlanForm()
+    form.plan_id.choices = [SelectChoice(0, "")] + [
+        SelectChoice(p.id, p.name) for p in invoices.monthly_plans_at(None)
+    ]
+    if form.validate_on_submit():
+        try:
+            invoices.change_plan_next_period(me().id, membership_id, form.plan_id.data or 0)
+        except NotFound:
+            raise
+        except DomainError as error:
+            flash(_describe(error), "error")
+        else:
+            flash(gettext("Your plan changes from the next period."), "success")
+    return redirect(url_for("billing.history"))
 
 
 @billing.get("/billing/receipts/<int:payment_id>")
@@ -387,6 +427,15 @@ def revenue_csv(hub_slug: str) -> Response:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _next_plan_form(membership: Membership) -> NextPlanForm:
+    form = NextPlanForm(formdata=None, data={"plan_id": membership.next_plan_id or 0})
+    form.plan_id.choices = [SelectChoice(0, gettext("Choose a plan"))] + [
+        SelectChoice(p.id, f"{p.name} · {rupiah(p.price_idr)}")
+        for p in invoices.monthly_plans_at(None)
+    ]
+    return form
 
 
 def _paid(payment_id: int) -> BaseResponse:

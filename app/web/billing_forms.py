@@ -53,6 +53,14 @@ class SellPlanForm(RuangForm, PaymentFields):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
+class NextPlanForm(RuangForm):
+    plan_id = SelectField(
+        _l("Plan from the next period"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose a plan."))],
+    )
+
+
 class TakePaymentForm(RuangForm, PaymentFields):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 

@@ -284,3 +284,30 @@ def test_other_members_invoices_are_not_found(
     assert client.get(f"/billing/invoices/{invoice.id}/pay").status_code == 404
     login(buyer)
     assert client.get(f"/billing/invoices/{invoice.id}/pay").status_code == 200
+
+
+def test_member_changes_then_cancels_a_billed_plan(
+    clock, client, login, a_hub, staff, buyer, a_member, make_plan
+) -> None:
+    from app.models import BillingInterval, Membership
+    from app.services.billing import invoices
+
+    monthly = make_plan(name="Bulanan", price_idr=750_000, billing_interval=BillingInterval.MONTH)
+    premium = make_plan(name="Premium", price_idr=900_000, billing_interval=BillingInterval.MONTH)
+    payment = invoices.sell_plan_at_desk(
+        a_hub.id, staff.id, buyer.id, monthly.id, DeskPayment(PaymentMethod.CASH)
+    )
+    membership_id = payment.invoice.membership_id
+    login(a_member)
+    assert client.post(f"/billing/memberships/{membership_id}/cancel-renewal").status_code == 404
+    login(buyer)
+    page = client.get("/billing/").text
+    assert "it renews each month" in page
+    assert "Premium · Rp 900,000" in page
+    client.post(f"/billing/memberships/{membership_id}/next-plan", data={"plan_id": premium.id})
+    assert "From the next period: Premium." in client.get("/billing/").text
+    client.post(f"/billing/memberships/{membership_id}/cancel-renewal")
+    db.session.expire_all()
+    m = db.session.get(Membership, membership_id)
+    assert (m.renews, m.next_plan_id) == (False, None)
+    assert "it does not renew" in client.get("/billing/").text

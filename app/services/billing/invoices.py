@@ -365,20 +365,16 @@ def open_invoices_at(hub_id: int) -> list[Invoice]:
     )
 
 
-def monthly_plans_at(hub: Hub) -> list[Plan]:
-    """The billed monthly plans offered at the hub, by price."""
-    return list(
-        db.session.scalars(
-            select(Plan)
-            .where(
-                Plan.deleted_at.is_(None),
-                Plan.billing_interval == BillingInterval.MONTH,
-                Plan.price_idr > 0,
-                Plan.allowing_hub(hub.id),
-            )
-            .order_by(Plan.price_idr, Plan.name)
-        )
+def monthly_plans_at(hub: Hub | None) -> list[Plan]:
+    """The billed monthly plans offered at the hub (None: anywhere), by price."""
+    stmt = select(Plan).where(
+        Plan.deleted_at.is_(None),
+        Plan.billing_interval == BillingInterval.MONTH,
+        Plan.price_idr > 0,
     )
+    if hub is not None:
+        stmt = stmt.where(Plan.allowing_hub(hub.id))
+    return list(db.session.scalars(stmt.order_by(Plan.price_idr, Plan.name)))
 
 
 @dataclass(frozen=True)
