@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.models import Hub
 from app.models.base import require_aware
-from app.money import format_money
+from app.money import format_money, format_rupiah
 
 SUPPORTED_LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
@@ -33,6 +33,11 @@ def current_locale() -> str:
 
 def money(amount_minor: int, currency: str = "IDR") -> str:
     return format_money(amount_minor, currency, current_locale())
+
+
+def rupiah(amount_idr: int) -> str:
+    """Whole rupiah in the request's language (`Rp 150.000`)."""
+    return format_rupiah(amount_idr, current_locale())
 
 
 def hub_time(instant: datetime, hub: Hub, with_zone: bool = True) -> str:
@@ -72,6 +77,6 @@ def init_i18n(app: Flask) -> None:
     # shared (tests, scripts); each request chooses its language afresh.
     app.before_request(refresh)
     app.jinja_env.filters.update(
-        money=money, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
+        money=money, rupiah=rupiah, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
     )
     app.jinja_env.globals.update(current_locale=current_locale, SUPPORTED_LOCALES=SUPPORTED_LOCALES)

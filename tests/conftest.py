@@ -41,6 +41,9 @@ from tests.broker import Broker
 from tests.databases import BACKENDS, fresh_database
 from tests.mail import MailCatcher
 
+#: Shared fixtures kept in their own modules.
+pytest_plugins = ("tests.billing",)
+
 #: A Monday. Tests freeze the clock here unless they say otherwise.
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)

@@ -3,8 +3,20 @@
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
+from app.models.billing import (
+    HubBilling,
+    Invoice,
+    InvoiceStatus,
+    LineKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentAttempt,
+    PaymentMethod,
+)
 from app.models.bookings import (
     ACTIVE_STATUSES,
+    HOLDING_STATUSES,
     Booking,
     BookingSource,
     BookingStatus,
@@ -38,6 +50,7 @@ from app.models.devices import (
 )
 from app.models.events import Event, EventKind, EventRegistration, RegistrationStatus
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
+from app.models.ledger import CashUp, EntryKind, Payment, ReceiptCounter
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
 from app.models.mentoring import MentoringSession, MentorSlot, SessionStatus
 from app.models.outbox import NotificationOptOut, OutboxMessage, OutboxStatus
@@ -46,6 +59,7 @@ from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HOLDING_STATUSES",
     "KBLI_SECTIONS",
     "AccessEvent",
     "Adapter",
@@ -60,6 +74,7 @@ __all__ = [
     "BusinessProfile",
     "BusinessStage",
     "CalendarFeed",
+    "CashUp",
     "Closure",
     "ConsentRecord",
     "DataRequest",
@@ -71,12 +86,17 @@ __all__ = [
     "Door",
     "DoorKind",
     "EmploymentRecord",
+    "EntryKind",
     "Event",
     "EventKind",
     "EventRegistration",
     "Floor",
     "Gender",
     "Hub",
+    "HubBilling",
+    "Invoice",
+    "InvoiceStatus",
+    "LineKind",
     "Membership",
     "MembershipStatus",
     "MentorSlot",
@@ -84,14 +104,21 @@ __all__ = [
     "NotificationOptOut",
     "OccupancySample",
     "OpeningHours",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Pass",
     "PassKey",
     "PassKind",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentMethod",
     "Plan",
     "ProcessedMessage",
     "ProgrammeStep",
+    "ReceiptCounter",
     "RegistrationStatus",
     "Resource",
     "ResourceKind",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, and_, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -175,11 +185,18 @@ class Membership(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Billed memberships (app.services.billing.invoices): False once cancelled at period end;
+    # next_plan_id is the plan the member moves to from the next period.
+    renews: Mapped[bool] = mapped_column(default=True, server_default=true())
+    next_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     # A membership is read for its plan's rules nearly every time: load the plan with it.
-    plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
+    plan: Mapped[Plan] = relationship(foreign_keys=[plan_id], lazy="joined", innerjoin=True)
+    next_plan: Mapped[Plan | None] = relationship(foreign_keys=[next_plan_id])
 
     def covers(self, day: date) -> bool:
         return (

@@ -29,6 +29,7 @@ from app.models import (
     DoorKind,
     Floor,
     Hub,
+    HubBilling,
     Membership,
     MembershipStatus,
     Plan,
@@ -104,7 +105,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="umkm-gratis",
         name="UMKM Gratis (bersubsidi)",
-        price_minor=0,
+        price_idr=0,
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=12,
         room_hours_per_month=4,
@@ -115,7 +116,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="bulanan",
         name="Anggota Bulanan",
-        price_minor=75_000_000,  # Rp 750.000
+        price_idr=750_000,  # Rp 750.000
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=None,
         room_hours_per_month=20,
@@ -125,7 +126,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,  # Rp 50.000
+        price_idr=50_000,  # Rp 50.000
         billing_interval=BillingInterval.DAY,
         desk_days_per_month=None,
         room_hours_per_month=0,
@@ -273,6 +274,8 @@ def _hub(spec: dict[str, Any]) -> Hub:
         weekly = AROUND_THE_CLOCK if spec["slug"] == "jfc-hub" else WEEKDAYS_8_TO_16
         set_opening_hours(hub, dict(weekly))
         db.session.flush()
+        # Room hours beyond a plan's quota are sold at the demo hubs (Rp 50.000 an hour).
+        db.session.add(HubBilling(hub_id=hub.id, room_hour_price_idr=50_000))
     return hub
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
 from app.web.auth import auth
+from app.web.billing import billing
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
 from app.web.converters import init_converters
@@ -60,7 +61,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     for blueprint in (
         auth, member, account, feeds, passes, frontdesk, admin, devices, doors, occupancy,
-        programmes, programme_staff, reports,
+        programmes, programme_staff, reports, billing,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

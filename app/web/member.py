@@ -14,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.i18n import rupiah
 from app.models import Floor, Hub, Resource
+from app.services.billing import holds, refunds
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
 from app.services.booking.member_bookings import BookingWindow, TimelineSlot
 from app.services.errors import DomainError, NotFound
@@ -41,6 +43,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "no_show": _l("No-show"),
     "completed": _l("Completed"),
+    "pending_payment": _l("Awaiting payment"),
     "waiting": _l("Waiting"),
     "pending": _l("Awaiting approval"),
     "active": _l("Active"),
@@ -243,6 +246,7 @@ def room(slug: str, resource_id: int) -> str | Response:
     opening = hub.opening_interval(day)
     starts = slot_starts(hub, resource, opening)
     form = RoomBookingForm()
+    paid_hours = None
     fill_room_choices(form, starts, {slot.start for slot in state.slots}, resource)
     preselect(
         form,
@@ -259,6 +263,10 @@ def room(slug: str, resource_id: int) -> str | Response:
             raise
         except DomainError as error:
             form.form_errors.append(describe(error))
+            if error.code == "quota_exceeded":
+                paid_hours = holds.paid_hours_offer(
+                    hub, start, timedelta(minutes=form.minutes.data or 0), error
+                )
         else:
             flash(gettext("Booked: %(name)s.", name=resource.name), "success")
             return redirect(url_for(".booking", booking_id=booking.id))
@@ -275,6 +283,7 @@ def room(slug: str, resource_id: int) -> str | Response:
         closure=hub.closure_on(day),
         timeline=timeline,
         form=form,
+        paid_hours=paid_hours,
     )
 
 
@@ -337,7 +346,9 @@ def my_bookings() -> str:
 @member.get("/bookings/<int:booking_id>")
 def booking(booking_id: int) -> str:
     line = member_bookings.my_booking(me().id, booking_id)
-    return render_template("member/booking.html", line=line)
+    return render_template(
+        "member/booking.html", line=line, pay_order=holds.pending_order_of(line.booking.id)
+    )
 
 
 @member.get("/bookings/<int:booking_id>/cancel")
@@ -352,13 +363,18 @@ def confirm_cancel(booking_id: int) -> str | Response:
 @member.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int) -> Response:
     try:
-        cancelled = bookings.cancel_booking(booking_id, member_id=me().id)
+        cancelled = refunds.cancel_with_refund(booking_id, member_id=me().id)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not cancelled: %(reason)s", reason=describe(error)), "error")
     else:
-        flash(gettext("Cancelled: %(name)s.", name=cancelled.resource.name), "success")
+        flash(gettext("Cancelled: %(name)s.", name=cancelled.booking.resource.name), "success")
+        if cancelled.refund is not None:
+            flash(
+                gettext("%(amount)s is refunded.", amount=rupiah(cancelled.refund.amount_idr)),
+                "success",
+            )
     return redirect(url_for(".my_bookings"))
 
 

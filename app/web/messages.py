@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from app.i18n import rupiah
 from app.services.errors import DomainError
 
 Details = dict[str, Any]
@@ -49,6 +50,15 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     ),
     "invalid_transition": lambda d: gettext("This booking cannot be changed that way now."),
     "not_found": lambda d: gettext("Not found."),
+    "order_not_payable": lambda d: gettext("This is paid already, or cancelled."),
+    "refund_too_large": lambda d: gettext(
+        "That is more than is left to refund (%(left)s).", left=rupiah(d.get("left_idr", 0))
+    ),
+    "not_refundable": lambda d: gettext("This payment is refunded in full already."),
+    "cash_up_recorded": lambda d: gettext("The cash-up of that day is recorded already."),
+    "no_payment_provider": lambda d: gettext(
+        "Online payment is not available here: please pay at the front desk."
+    ),
     "invalid_token": lambda d: gettext("This link is not valid or has expired."),
     "pass_unavailable": lambda d: gettext("This booking is cancelled or over, so it has no pass."),
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),

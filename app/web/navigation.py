@@ -16,6 +16,7 @@ MENU = [
     ("member.my_bookings", _l("My bookings"), "member"),
     ("member.membership", _l("Membership"), "member"),
     ("passes.my_pass", _l("My pass"), "member"),
+    ("billing.history", _l("Billing"), "member"),
     ("account.notifications", _l("Account"), "member"),
     ("programmes.my_journey", _l("Programme"), "member"),
     ("programmes.office_hours", _l("Office hours"), "mentor"),

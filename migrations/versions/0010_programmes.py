@@ -25,7 +25,7 @@ def _allowed(column, values):
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -73,7 +73,7 @@ def programme(session, make_hub, make_resource, make_plan, make_member):
     )
     room_a = make_resource(a, ResourceKind.ROOM, name="Ruang A")
     subsidised = make_plan(code="okoce", subsidised=True)
-    paying = make_plan(code="bulanan", price_minor=50_000_00)
+    paying = make_plan(code="bulanan", price_idr=50_000)
     free = make_plan(code="gratis")
     siti = make_member(name="Siti", plan=subsidised, starts_on=date(2026, 11, 5))
     budi = make_member(name="Budi", plan=paying, starts_on=date(2026, 1, 1))

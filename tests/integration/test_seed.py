@@ -118,8 +118,8 @@ def test_seed_demo_creates_what_the_issue_asks(fresh_app: Flask) -> None:
         assert any(h.timezone == "Asia/Makassar" for h in hubs.values())
 
         plans = db.session.scalars(select(Plan)).all()
-        assert any(p.subsidised and p.price_minor == 0 for p in plans)
-        assert any(p.billing_interval is BillingInterval.MONTH and p.price_minor > 0 for p in plans)
+        assert any(p.subsidised and p.price_idr == 0 for p in plans)
+        assert any(p.billing_interval is BillingInterval.MONTH and p.price_idr > 0 for p in plans)
         assert any(p.billing_interval is BillingInterval.DAY for p in plans)
         db.session.remove()
 

@@ -513,7 +513,7 @@ def test_membership_shows_plan_price_and_quotas(
 ) -> None:
     plan = make_plan(
         name="UMKM Gratis",
-        price_minor=0,
+        price_idr=0,
         desk_days_per_month=12,
         room_hours_per_month=4,
         guests_per_month=2,
@@ -536,7 +536,7 @@ def test_membership_shows_plan_price_and_quotas(
 
 
 def test_membership_price_in_rupiah(clock, client, login, make_plan, make_member) -> None:
-    member = make_member(plan=make_plan(name="Bulanan", price_minor=75_000_000), locale="en")
+    member = make_member(plan=make_plan(name="Bulanan", price_idr=750_000), locale="en")
     login(member)
     page = client.get("/m/membership").text
     assert re.search(r"Rp 750[.,]000 / month", page)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ACTIVE_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
+from app.models import HOLDING_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
 from app.models.base import utcnow
 from app.models.bookings import MAX_BOOKING_LENGTH, peak_overlap
 from app.services.booking.placement import get_or_404
@@ -234,7 +234,7 @@ def _day_window(
 def _active_between(base: object, start: datetime, end: datetime) -> list[Any]:
     """(resource id, member id, start, end) of the active bookings of `base` in [start, end)."""
     stmt = base.where(  # type: ignore[attr-defined]
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.status.in_(HOLDING_STATUSES),
         Booking.start_at >= start - MAX_BOOKING_LENGTH,
         Booking.start_at < end,
         Booking.end_at > start,

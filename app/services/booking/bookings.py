@@ -76,31 +76,37 @@ def cancel_booking(
     hub's cut-off applies; staff pass `override_cutoff=True`.
     """
     with transaction():
-        booking = _get_booking(booking_id, member_id)
-        now = utcnow()
-        if booking.status is not BookingStatus.CONFIRMED:
-            raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
-        if booking.source is BookingSource.EVENT:
-            raise InvalidTransition("this room is held for an event: move or cancel the event")
-        cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
-        if not override_cutoff and now > cutoff:
-            raise CancellationTooLate(
-                "it is too late to cancel this booking",
-                cutoff_minutes=booking.resource.hub.cancel_cutoff_minutes,
-            )
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
-        booking_mail.booking_cancelled(booking)
-        db.session.flush()
-        offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
+        booking = get_booking(booking_id, member_id)
+        mark_cancelled(booking, utcnow(), override_cutoff=override_cutoff)
     return booking
+
+
+def mark_cancelled(booking: Booking, now: datetime, *, override_cutoff: bool = False) -> None:
+    """CONFIRMED -> CANCELLED (the caller holds the booking's lock): its passes revoked, its
+    seat offered to the waitlist. Billing reuses it to refund a paid booking in the same
+    transaction."""
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
+    if booking.source is BookingSource.EVENT:
+        raise InvalidTransition("this room is held for an event: move or cancel the event")
+    cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
+    if not override_cutoff and now > cutoff:
+        raise CancellationTooLate(
+            "it is too late to cancel this booking",
+            cutoff_minutes=booking.resource.hub.cancel_cutoff_minutes,
+        )
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
+    booking_mail.booking_cancelled(booking)
+    db.session.flush()
+    offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
 
 
 def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
     """Mark the member as arrived: from CHECK_IN_EARLY before the start until the end."""
     with transaction():
-        booking = _get_booking(booking_id, member_id)
+        booking = get_booking(booking_id, member_id)
         mark_checked_in(booking, utcnow())
     return booking
 
@@ -108,7 +114,7 @@ def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
 def complete_booking(booking_id: int, *, member_id: int | None = None) -> Booking:
     """Check out: a checked-in booking is completed."""
     with transaction():
-        booking = _get_booking(booking_id, member_id)
+        booking = get_booking(booking_id, member_id)
         mark_completed(booking, utcnow())
     return booking
 
@@ -188,7 +194,8 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     return list(late)
 
 
-def _get_booking(booking_id: int, member_id: int | None) -> Booking:
+def get_booking(booking_id: int, member_id: int | None) -> Booking:
+    """The booking, locked; with `member_id`, only that member's (others are NotFound)."""
     booking = get_or_404(Booking, booking_id, lock=True)
     if member_id is not None and booking.member_id != member_id:
         raise NotFound("no such booking", id=booking_id)  # never reveal others' bookings

@@ -22,6 +22,7 @@ from app.models import (
     Booking,
     Floor,
     Hub,
+    Invoice,
     Membership,
     MembershipStatus,
     Plan,
@@ -71,8 +72,12 @@ def pending_applications(actor: User, hub_id: int | None = None) -> list[Members
     """Applications (PENDING memberships) for plans valid at the hub(s), oldest first."""
     stmt = (
         select(Membership)
-        .join(Plan)
-        .where(Membership.status == MembershipStatus.PENDING)
+        .join(Plan, Membership.plan_id == Plan.id)
+        .where(
+            Membership.status == MembershipStatus.PENDING,
+            # A billed membership waits for its first payment, not for an approval.
+            ~select(Invoice.id).where(Invoice.membership_id == Membership.id).exists(),
+        )
         .order_by(Membership.created_at, Membership.id)
     )
     hub_ids = _scope(actor, hub_id)
@@ -296,7 +301,7 @@ def _plan_allows(hub_ids: set[int]) -> Any:
 
 def _member_ids(hub_ids: set[int] | None) -> Any:
     """Ids of users with a membership (any status) valid at the hubs, or a booking there."""
-    on_plan = select(Membership.user_id).join(Plan)
+    on_plan = select(Membership.user_id).join(Plan, Membership.plan_id == Plan.id)
     if hub_ids is None:
         return on_plan.union(select(Booking.member_id))
     booked = (

@@ -81,7 +81,7 @@ def register_member(
             # Subsidised plans wait for a hub admin's approval; free unsubsidised ones start now.
             status = (
                 MembershipStatus.PENDING
-                if plan.subsidised or plan.price_minor
+                if plan.subsidised or plan.price_idr
                 else MembershipStatus.ACTIVE
             )
             user.memberships.append(

@@ -286,7 +286,7 @@ def _members(report: ImpactReport, served: set[int]) -> None:
         return
     scope = report.scope
     memberships = db.session.execute(
-        select(Membership.user_id, Membership.starts_on, Plan.subsidised, Plan.price_minor)
+        select(Membership.user_id, Membership.starts_on, Plan.subsidised, Plan.price_idr)
         .join(Plan, Plan.id == Membership.plan_id)
         .where(Membership.user_id.in_(served))
         .order_by(Membership.user_id, Membership.starts_on, Membership.id)
@@ -296,7 +296,7 @@ def _members(report: ImpactReport, served: set[int]) -> None:
     for row in memberships:
         first.setdefault(row.user_id, row.starts_on)
         if row.starts_on <= scope.last_day:
-            latest[row.user_id] = (row.subsidised, row.price_minor)
+            latest[row.user_id] = (row.subsidised, row.price_idr)
     report.new_members = sum(1 for day in first.values() if scope.covers(day))
     for subsidised, price in latest.values():
         if subsidised:
