@@ -60,6 +60,17 @@ def weekday_date(value: date) -> str:
     return format_date(value, "EEEE, d MMM y", locale=current_locale())
 
 
+#: Monday (0) to Sunday (6), as opening hours and reports name the days of the week.
+WEEKDAYS = (
+    lazy_gettext("Monday"),
+    lazy_gettext("Tuesday"),
+    lazy_gettext("Wednesday"),
+    lazy_gettext("Thursday"),
+    lazy_gettext("Friday"),
+    lazy_gettext("Saturday"),
+    lazy_gettext("Sunday"),
+)
+
 #: What Flask-Login flashes on the way to the login page (its own default is English only).
 LOGIN_MESSAGE = lazy_gettext("Please log in to see this page.")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import WEEKDAYS
 from app.models.businesses import BusinessStage, ProgrammeStep, kbli_name
 from app.services.reports.impact import ImpactReport
 from app.services.reports.scope import Level
@@ -167,14 +168,3 @@ def utilisation_tables(report: UtilisationReport, kind_labels: Mapping[str, obje
             ],
         ),
     ]
-
-
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)

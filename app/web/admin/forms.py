@@ -32,6 +32,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.i18n import WEEKDAYS
 from app.models import BillingInterval, BookingMode, ResourceKind, Role
 from app.money import minor_per_unit
 from app.services.errors import DomainError
@@ -43,15 +44,6 @@ from app.web.messages import describe
 #: The dearest plan whose price in minor units (sen) fits its Integer column: Rp 21.474.836.
 MAX_PRICE_RUPIAH = DATABASE_INT_MAX // minor_per_unit("IDR")
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
 SLUG = Regexp(r"^[a-z0-9-]+$", message=_l("Use lowercase letters, digits and hyphens."))
 
 
