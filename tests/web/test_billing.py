@@ -72,6 +72,13 @@ def test_sale_refusals_say_why_and_change_nothing(
     assert "No member has that email address." in unknown.text
     member = desk_client.post(url, data={**base, "email": a_member.email, "reference": "R"})
     assert "no day pass is needed" in member.text
+    # No way of paying chosen: the choice itself is marked, with its message.
+    unpaid = desk_client.post(url, data={**base, "payment_method": "", "reference": "R"}).text
+    assert 'class="field fd-payment has-error"' in unpaid
+    assert (
+        '<p class="error" role="alert">'
+        in unpaid.split("fd-payment has-error", 1)[1].split("</fieldset>")[0]
+    )
     assert payments_count() == 0
 
 
