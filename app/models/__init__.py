@@ -23,6 +23,7 @@ from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
+from app.models.stripe import StripeCustomer, StripeEvent, StripeEventOutcome
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -56,6 +57,9 @@ __all__ = [
     "ResourceKind",
     "Role",
     "RoleGrant",
+    "StripeCustomer",
+    "StripeEvent",
+    "StripeEventOutcome",
     "UnknownTimeZone",
     "User",
     "UserStatus",

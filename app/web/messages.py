@@ -52,6 +52,17 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "invalid_token": lambda d: gettext("This link is not valid or has expired."),
     "pass_unavailable": lambda d: gettext("This booking is cancelled or over, so it has no pass."),
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),
+    "amount_out_of_range": lambda d: gettext(
+        "Card payments here take %(minimum)s to %(maximum)s; please pay this at the front desk.",
+        minimum=d.get("minimum"),
+        maximum=d.get("maximum"),
+    ),
+    "payment_provider_error": lambda d: gettext(
+        "The card payment service could not be reached. Nothing was charged; try again shortly."
+    ),
+    "card_declined": lambda d: gettext(
+        "The card was declined. Try another card or pay at the desk."
+    ),
 }
 
 #: Access decisions in words, for the front desk and the access-event list

@@ -1,0 +1,1 @@
+"""Billing: orders, invoices, payment providers (Stripe, manual), ledger, receipts."""

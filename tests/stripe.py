@@ -1,0 +1,143 @@
+"""Stripe for tests: localstripe (a stateful Stripe-compatible server from PyPI) started as a
+subprocess on a free port bound to 127.0.0.1 with no on-disk state (tests/localstripe_main.py),
+and the helpers tests need around it: an app configured for it, signed webhook deliveries.
+
+localstripe accepts any key that starts with `sk_`; it ignores idempotency keys, never retries
+a webhook and sends 2017-shaped event payloads, so Ruang's own guards are proved by its own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import stripe
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_KEY = "sk_test_ruang_localstripe"
+PUBLISHABLE_KEY = "pk_test_ruang_localstripe"
+WEBHOOK_SECRET = "whsec_ruang_test_secret"
+
+#: Test cards (Stripe's, which localstripe knows too): plain, declined, 3-D Secure required.
+CARD_OK = "4242424242424242"
+CARD_DECLINED = "4000000000000341"  # attaches, then every charge is declined
+CARD_3DS = "4000002760003184"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalStripe:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def js_url(self) -> str:
+        """localstripe's stand-in for Stripe.js (https://js.stripe.com/v3/)."""
+        return f"{self.url}/js.stripe.com/v3/"
+
+    def app_config(self) -> dict[str, Any]:
+        """The Flask settings that point Ruang at this server."""
+        return {
+            "STRIPE_SECRET_KEY": SECRET_KEY,
+            "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": self.url,
+            "STRIPE_JS_URL": self.js_url,
+            # localstripe refuses PaymentIntent parameters it does not know (setup_future_usage).
+            "STRIPE_SAVE_CARDS": False,
+        }
+
+    def client(self) -> stripe.StripeClient:
+        """An SDK client on this server, for what a test does as Stripe or as the browser."""
+        return stripe.StripeClient(
+            SECRET_KEY, base_addresses={"api": self.url}, max_network_retries=0
+        )
+
+    def register_webhook(self, name: str, url: str, events: list[str] | None = None) -> None:
+        """Make localstripe deliver its events, signed with WEBHOOK_SECRET, to `url`."""
+        fields: dict[str, Any] = {"url": url, "secret": WEBHOOK_SECRET}
+        if events is not None:
+            fields["events"] = events
+        self._post(f"/_config/webhooks/{name}", fields)
+
+    def card_payment_method(self, number: str = CARD_OK) -> str:
+        """A card PaymentMethod as Stripe.js would create it in the browser."""
+        method = self.client().v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            }
+        )
+        return str(method.id)
+
+    def _post(self, path: str, fields: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(fields).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200, response.read()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    @classmethod
+    @contextmanager
+    def running(cls, workdir: Path) -> Iterator[LocalStripe]:
+        """Start localstripe; raise RuntimeError (with its output) when it does not come up."""
+        port = free_port()
+        log_path = workdir / "localstripe.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.localstripe_main", str(port)],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        server = cls(port, process)
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                if process.poll() is not None:
+                    output = log_path.read_text(errors="replace")
+                    raise RuntimeError(f"localstripe exited at start:\n{output}")
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("localstripe did not start within 20 s") from None
+                    time.sleep(0.05)
+            yield server
+        finally:
+            server.stop()
+
+
+def signed_headers(
+    payload: str, secret: str = WEBHOOK_SECRET, at: int | None = None
+) -> dict[str, str]:
+    """The Stripe-Signature header Stripe would send, made by the SDK's own signing helper."""
+    header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=at)
+    return {"Stripe-Signature": header, "Content-Type": "application/json"}
