@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -141,3 +142,59 @@ def signed_headers(
     """The Stripe-Signature header Stripe would send, made by the SDK's own signing helper."""
     header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=at)
     return {"Stripe-Signature": header, "Content-Type": "application/json"}
+
+
+def payment_intent_event(
+    kind: str,
+    intent_id: str,
+    reference: str | None,
+    amount_idr: int = 150_000,
+    status: str = "succeeded",
+    event_id: str | None = None,
+    error_code: str | None = None,
+    created: int | None = None,
+) -> str:
+    """A `payment_intent.*` event as Stripe sends it for STRIPE_API_VERSION (the fields Ruang
+    reads, and the envelope around them), serialised as the request body."""
+    from config.settings import STRIPE_API_VERSION
+
+    now = int(time.time()) if created is None else created
+    amount = amount_idr * 100
+    intent: dict[str, Any] = {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": amount if status == "succeeded" else 0,
+        "capture_method": "automatic_async",
+        "client_secret": f"{intent_id}_secret_test",
+        "confirmation_method": "automatic",
+        "created": now - 5,
+        "currency": "idr",
+        "customer": "cus_test",
+        "description": None,
+        "last_payment_error": (
+            {"code": error_code, "decline_code": error_code, "message": "Your card was declined."}
+            if error_code
+            else None
+        ),
+        "latest_charge": f"ch_{intent_id[3:]}" if status == "succeeded" else None,
+        "livemode": False,
+        "metadata": {"reference": reference} if reference else {},
+        "next_action": None,
+        "payment_method": "pm_test",
+        "payment_method_types": ["card"],
+        "status": status,
+    }
+    event = {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": STRIPE_API_VERSION,
+        "created": now,
+        "data": {"object": intent},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": kind,
+    }
+    return json.dumps(event)

@@ -78,7 +78,7 @@ class StripeProvider:
                     options={"idempotency_key": idempotency_key(charge.reference, "renewal")},
                 )
             except stripe.CardError as declined:
-                return declined_intent(declined)
+                return self._declined(declined)
         return provider_intent(intent)
 
     def refund(self, provider_ref: str, amount_idr: int, reference: str) -> str:
@@ -113,6 +113,25 @@ class StripeProvider:
             },
         }
 
+    def _declined(self, error: stripe.CardError) -> ProviderIntent:
+        """What a refused off-session charge left: Stripe's error names its PaymentIntent (or
+        only the failed charge, as localstripe does: the charge names the intent then)."""
+        details = error.error
+        intent = details.payment_intent if details is not None else None
+        if intent is None and details is not None and details.charge:
+            charge = self.client.v1.charges.retrieve(details.charge)
+            if charge.payment_intent:
+                intent = self.client.v1.payment_intents.retrieve(str(charge.payment_intent))
+        if intent is None:
+            raise CardDeclined("the card was declined", stripe_code=error.code)
+        status = "requires_action" if error.code == "authentication_required" else "failed"
+        return ProviderIntent(
+            provider=PROVIDER,
+            provider_ref=str(intent.id),
+            status=status,
+            client_secret=intent.client_secret,
+        )
+
     def _saved_card(self, customer: str) -> str | None:
         with provider_errors():
             methods = self.client.v1.payment_methods.list(
@@ -131,20 +150,5 @@ def provider_intent(intent: stripe.PaymentIntent) -> ProviderIntent:
         provider=PROVIDER,
         provider_ref=str(intent.id),
         status=STATUSES.get(str(intent.status), "failed"),
-        client_secret=intent.client_secret,
-    )
-
-
-def declined_intent(error: stripe.CardError) -> ProviderIntent:
-    """What a refused off-session charge left: Stripe's error names its PaymentIntent, whose
-    status says whether the bank wants 3-D Secure (`requires_action`) or declined."""
-    intent = error.error.payment_intent if error.error is not None else None
-    if intent is None:
-        raise CardDeclined("the card was declined", stripe_code=error.code)
-    status = "requires_action" if error.code == "authentication_required" else "failed"
-    return ProviderIntent(
-        provider=PROVIDER,
-        provider_ref=str(intent.id),
-        status=status,
         client_secret=intent.client_secret,
     )
