@@ -62,7 +62,8 @@ def test_start_creates_an_idr_payment_intent_for_the_member(
     intent = provider.start(charge)
     assert intent.provider == "stripe"
     assert intent.status == "requires_payment_method"
-    assert intent.client_secret and intent.client_secret.startswith(intent.provider_ref)
+    assert intent.client_secret
+    assert intent.client_secret.startswith(intent.provider_ref)
 
     at_stripe = localstripe.client().v1.payment_intents.retrieve(intent.provider_ref)
     assert at_stripe.amount == 15_000_000  # Rp 150.000 in Stripe's minor units
