@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.web.admin import admin
 from app.web.auth import auth
+from app.web.card_payments import card_payments
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
 from app.web.converters import init_converters
@@ -52,7 +53,8 @@ def register_web(app: Flask) -> None:
     init_security_headers(app)
     register_error_pages(app)
     app.register_blueprint(public)
-    for blueprint in (auth, member, passes, frontdesk, admin, devices, doors, occupancy):
+    blueprints = (auth, member, passes, frontdesk, admin, devices, doors, occupancy, card_payments)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -52,8 +52,29 @@ class StripeConfig:
     @property
     def js_origin(self) -> str:
         """Where Stripe.js comes from, for the Content-Security-Policy."""
-        scheme, _, rest = self.js_url.partition("://")
-        return f"{scheme}://{rest.split('/', 1)[0]}"
+        return origin(self.js_url)
+
+    def content_security_sources(self) -> dict[str, list[str]]:
+        """What a page running Stripe.js must allow beyond our own origin: the script, its
+        frames (the card field, 3-D Secure) and the API it talks to."""
+        frames = [self.js_origin]
+        if self.js_origin == origin(stripe.DEFAULT_API_BASE).replace("api.", "js."):
+            frames.append(STRIPE_HOOKS_ORIGIN)  # 3-D Secure challenges come from there
+        return {
+            "script-src": [self.js_origin],
+            "frame-src": frames,
+            "connect-src": sorted(
+                {origin(self.api_base or stripe.DEFAULT_API_BASE), self.js_origin}
+            ),
+        }
+
+
+STRIPE_HOOKS_ORIGIN = "https://hooks.stripe.com"
+
+
+def origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def make_client(config: StripeConfig) -> stripe.StripeClient:
