@@ -128,7 +128,7 @@ def test_the_status_page_reads_what_ruang_recorded(
         client.post("/stripe/webhook", data=body, headers=signed_headers(body)).status_code == 200
     )
     paid = client.get(f"/pay/card/{intent.provider_ref}/status")
-    assert "Paid." in paid.text
+    assert "Paid. Thank you!" in paid.text
     assert client.get(f"/pay/card/{intent.provider_ref}/status.json").get_json() == {
         "status": "succeeded",
         "recorded": True,
