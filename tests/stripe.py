@@ -12,6 +12,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import stripe
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEntry
+from app.services.audit import record
+from app.services.transactions import transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "sk_test_ruang_localstripe"
@@ -198,3 +206,69 @@ def payment_intent_event(
         "type": kind,
     }
     return json.dumps(event)
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
+    try:
+        running = LocalStripe.running(tmp_path_factory.mktemp("localstripe"))
+        server = running.__enter__()
+    except RuntimeError as error:
+        pytest.skip(f"localstripe could not start: {error}")
+    try:
+        yield server
+    finally:
+        running.__exit__(None, None, None)
+
+
+SUCCEEDED_ACTION = "test.stripe.succeeded"
+FAILED_ACTION = "test.stripe.failed"
+
+
+class RecordingPayments:
+    """A stand-in for app.services.billing.payments (the PaymentRecorder protocol): each call
+    owns its transaction and writes an audit entry per call, deliberately NOT idempotent, so a
+    test counts how often Stripe's events reached the billing domain. `fail_next` makes the
+    next calls raise, as a billing domain that cannot process an event would."""
+
+    def __init__(self) -> None:
+        self.fail_next = 0
+        self._lock = threading.Lock()
+
+    def provider_payment_succeeded(
+        self, *, provider: str, provider_ref: str, reference: str, amount_idr: int
+    ) -> None:
+        self._record(SUCCEEDED_ACTION, provider_ref, reference, {"amount_idr": amount_idr})
+
+    def provider_payment_failed(
+        self, *, provider: str, provider_ref: str, reference: str, reason: str
+    ) -> None:
+        self._record(FAILED_ACTION, provider_ref, reference, {"reason": reason})
+
+    def _record(
+        self, action: str, provider_ref: str, reference: str, extra: dict[str, Any]
+    ) -> None:
+        with transaction():
+            with self._lock:
+                failing, self.fail_next = self.fail_next > 0, max(self.fail_next - 1, 0)
+            record(
+                action,
+                actor_id=None,
+                target_type=reference[:64],
+                after={"provider_ref": provider_ref, **extra},
+            )
+            db.session.flush()
+            if failing:
+                raise RuntimeError("the billing domain could not process this payment")
+
+
+def effects(reference: str, action: str = SUCCEEDED_ACTION) -> int:
+    """How many times the billing domain was told about `reference` (committed rows)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.target_type == reference[:64])
+        )
+        or 0
+    )

@@ -15,8 +15,7 @@ from app.models import User
 from app.services.billing.stripe.client import stripe_provider
 from app.services.billing.stripe.contract import Charge, ProviderIntent
 from app.web.headers import CONTENT_SECURITY_POLICY
-from tests.billing_stripe.conftest import RecordingPayments
-from tests.stripe import LocalStripe, payment_intent_event, signed_headers
+from tests.stripe import LocalStripe, RecordingPayments, payment_intent_event, signed_headers
 
 
 def start_payment(member: User, amount_idr: int = 150_000) -> ProviderIntent:

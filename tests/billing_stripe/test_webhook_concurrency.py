@@ -28,8 +28,15 @@ from app.extensions import db
 from app.models import Role, RoleGrant, StripeCustomer, StripeEvent, User
 from app.services.billing.stripe.client import stripe_provider
 from app.services.billing.stripe.customers import ensure_customer
-from tests.billing_stripe.conftest import RecordingPayments, effects
-from tests.stripe import CARD_OK, LocalStripe, free_port, payment_intent_event, signed_headers
+from tests.stripe import (
+    CARD_OK,
+    LocalStripe,
+    RecordingPayments,
+    effects,
+    free_port,
+    payment_intent_event,
+    signed_headers,
+)
 
 SENDERS = 8
 BARRIER_TIMEOUT = 60
