@@ -269,3 +269,11 @@ def test_the_endpoint_needs_no_csrf_token(
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert effects(ref) == 1
+
+
+def test_an_oversized_request_is_refused(
+    client: FlaskClient, session: Session, payments: RecordingPayments
+) -> None:
+    body = " " * (600 * 1024)
+    response = client.post(URL, data=body, headers=signed_headers(body))
+    assert response.status_code == 413
