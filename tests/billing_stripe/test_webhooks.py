@@ -277,3 +277,14 @@ def test_an_oversized_request_is_refused(
     body = " " * (600 * 1024)
     response = client.post(URL, data=body, headers=signed_headers(body))
     assert response.status_code == 413
+
+
+def test_a_payment_in_another_currency_is_ignored(
+    client: FlaskClient, session: Session, payments: RecordingPayments
+) -> None:
+    ref = reference()
+    body = payment_intent_event("payment_intent.succeeded", "pi_usd", ref).replace(
+        '"currency": "idr"', '"currency": "usd"'
+    )
+    assert deliver(client, body)[1]["outcome"] == StripeEventOutcome.IGNORED
+    assert effects(ref) == 0

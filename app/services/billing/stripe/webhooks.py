@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import StripeEvent, StripeEventOutcome, utcnow
-from app.services.billing.stripe.amounts import from_stripe_amount
+from app.services.billing.stripe.amounts import CURRENCY, from_stripe_amount
 from app.services.billing.stripe.contract import PaymentRecorder
 from app.services.billing.stripe.provider import PROVIDER, StripeProvider
 from app.services.errors import DomainError
@@ -124,6 +124,10 @@ def process(event: StripeEventData, provider: StripeProvider, payments: PaymentR
 def decide(event: StripeEventData, provider: StripeProvider) -> str:
     """What the event means for Ruang, given where its payment is now."""
     if event.type not in (SUCCEEDED, FAILED) or event.reference is None:
+        return StripeEventOutcome.IGNORED
+    if str(event.object.get("currency", CURRENCY)).upper() != CURRENCY:
+        # Ruang charges in IDR only: a payment in another currency is not one of its charges.
+        log.error("Stripe event %s is in %s, not IDR: ignored", event.id, event.object["currency"])
         return StripeEventOutcome.IGNORED
     if event.type == SUCCEEDED:
         return StripeEventOutcome.SUCCEEDED
