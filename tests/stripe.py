@@ -272,3 +272,15 @@ def effects(reference: str, action: str = SUCCEEDED_ACTION) -> int:
         )
         or 0
     )
+
+
+def create_recording_app() -> Any:
+    """The app as `flask run` builds it from the environment, with RecordingPayments as its
+    billing domain: for tests that run Ruang in processes of its own
+    (`flask --app "tests.stripe:create_recording_app()" run`)."""
+    from app import create_app
+    from app.services.billing.stripe.client import PAYMENTS_KEY
+
+    app = create_app()
+    app.extensions[PAYMENTS_KEY] = RecordingPayments()
+    return app
