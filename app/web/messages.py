@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from app.i18n import money
 from app.services.errors import DomainError
 
 Details = dict[str, Any]
@@ -54,8 +55,8 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),
     "amount_out_of_range": lambda d: gettext(
         "Card payments here take %(minimum)s to %(maximum)s; please pay this at the front desk.",
-        minimum=d.get("minimum"),
-        maximum=d.get("maximum"),
+        minimum=money(d["minimum_minor"]),
+        maximum=money(d["maximum_minor"]),
     ),
     "payment_provider_error": lambda d: gettext(
         "The card payment service could not be reached. Nothing was charged; try again shortly."

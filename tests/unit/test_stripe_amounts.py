@@ -28,8 +28,8 @@ def test_outside_the_limits_is_a_domain_error(amount_idr: int) -> None:
         to_stripe_amount(amount_idr)
     assert refused.value.details == {
         "amount_idr": amount_idr,
-        "minimum": "Rp 10.000",
-        "maximum": "Rp 9.999.999.999",
+        "minimum_minor": 1_000_000,
+        "maximum_minor": 999_999_999_900,
     }
 
 
@@ -38,3 +38,11 @@ def test_back_from_stripe_only_whole_rupiah_in_idr() -> None:
         whole_units(15_000_050, "IDR")
     with pytest.raises(ValueError, match="IDR"):
         from_stripe_amount(1500, "usd")
+
+
+def test_a_refund_may_be_below_the_minimum_charge() -> None:
+    assert to_stripe_amount(5_000, refund=True) == 500_000
+    with pytest.raises(AmountOutOfRange):
+        to_stripe_amount(0, refund=True)
+    with pytest.raises(AmountOutOfRange):
+        to_stripe_amount(10_000_000_000, refund=True)

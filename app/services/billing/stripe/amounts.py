@@ -4,22 +4,25 @@ any call, so an amount Stripe would refuse is a clear domain error and nothing i
 
 from __future__ import annotations
 
-from app.money import format_money, stripe_limits, to_minor, whole_units
+from app.money import stripe_limits, to_minor, whole_units
 from app.services.errors import AmountOutOfRange
 
 CURRENCY = "IDR"
 
 
-def to_stripe_amount(amount_idr: int) -> int:
-    """Whole rupiah to Stripe's `amount`, refusing what Stripe would refuse."""
+def to_stripe_amount(amount_idr: int, *, refund: bool = False) -> int:
+    """Whole rupiah to Stripe's `amount`, refusing what Stripe would refuse. The minimum is a
+    charge's: a refund may be any part of a payment, down to one rupiah."""
     minimum, maximum = stripe_limits(CURRENCY)
+    if refund:
+        minimum = to_minor(1, CURRENCY)
     minor = to_minor(amount_idr, CURRENCY)
     if not minimum <= minor <= maximum:
         raise AmountOutOfRange(
             f"Rp {amount_idr} is outside Stripe's limits for IDR",
             amount_idr=amount_idr,
-            minimum=format_money(minimum, CURRENCY),
-            maximum=format_money(maximum - maximum % 100, CURRENCY),
+            minimum_minor=minimum,
+            maximum_minor=maximum - maximum % 100,  # the largest whole rupiah
         )
     return minor
 

@@ -87,7 +87,7 @@ class StripeProvider:
             refund = self.client.v1.refunds.create(
                 params={
                     "payment_intent": provider_ref,
-                    "amount": to_stripe_amount(amount_idr),
+                    "amount": to_stripe_amount(amount_idr, refund=True),
                     "metadata": {"reference": reference},
                 },
                 options={"idempotency_key": idempotency_key(reference, "refund")},
