@@ -11,6 +11,7 @@ and Stripe's signatures are checked against the real clock."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import uuid
@@ -30,7 +31,7 @@ from app.services.billing.stripe.contract import Charge
 from app.services.billing.stripe.customers import ensure_customer
 from app.services.people.accounts import hash_password
 from tests.conftest import TEST_PASSWORD, make_test_app
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, SCREENSHOTS
 from tests.stripe import CARD_3DS, LocalStripe, RecordingPayments, effects, free_port
 
 
@@ -71,6 +72,13 @@ def pay_url(pay_app: Flask, localstripe: LocalStripe) -> Iterator[str]:
     localstripe.register_webhook(f"journey-{port}", url + "/stripe/webhook")
     yield url
     server.shutdown()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Into docs/screenshots when RUANG_SCREENSHOTS=1, as the e2e journeys do."""
+    if os.environ.get("RUANG_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def renewal_waiting_for_3ds(app: Flask, localstripe: LocalStripe) -> tuple[str, str, str]:
@@ -120,15 +128,50 @@ def test_a_member_finishes_a_renewal_with_3d_secure(
         assert page.locator("h1").inner_text() == "Bayar dengan kartu"
         assert "Rp 350.000" in page.locator(".amount").inner_text()
         confirm = page.get_by_role("button", name="Konfirmasi dengan bank saya")
+        confirm.wait_for()
+        screenshot(page, "card-pay-3ds")
         confirm.click()
         # The bank's 3-D Secure step (localstripe's stand-in for the challenge).
         page.get_by_role("button", name="Complete authentication").click()
         page.wait_for_url(f"**/pay/card/{intent_id}/status")
         # The status page asks until Stripe's webhook has been processed, then shows it.
         page.get_by_text("Lunas. Terima kasih!").wait_for()
+        screenshot(page, "card-pay-paid")
     finally:
         context.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
     with pay_app.app_context():
         assert effects(reference) == 1
         db.session.remove()
+
+
+def test_the_card_field_is_mounted_by_stripe_js(
+    browser: Any, pay_app: Flask, pay_url: str, localstripe: LocalStripe
+) -> None:
+    """A new payment: Stripe.js (allowed by the page's policy) mounts its card field and the
+    pay button comes alive; with localstripe the field is its stand-in's plain inputs."""
+    email, _, _ = renewal_waiting_for_3ds(pay_app, localstripe)
+    with pay_app.app_context():
+        provider = stripe_provider()
+        assert provider is not None
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        assert user is not None
+        intent = provider.start(Charge("order-field", 50_000, "Day pass", user.id, email))
+        db.session.remove()
+    context = browser.new_context(viewport=PHONE, base_url=pay_url, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.fill("#email", email)
+        page.fill("#password", TEST_PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state()
+        page.goto(f"/pay/card/{intent.provider_ref}")
+        page.locator("#card-element input").first.wait_for()
+        pay = page.get_by_role("button", name="Pay Rp 50,000")
+        assert pay.is_enabled()
+        assert page.locator("#card-errors").is_hidden()
+        screenshot(page, "card-pay-field")
+    finally:
+        context.close()
