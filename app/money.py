@@ -43,6 +43,18 @@ def from_minor(amount_minor: int, currency: str = "IDR") -> Decimal:
     return Decimal(amount_minor) / minor_per_unit(currency)
 
 
+def format_money(amount_minor: int, currency: str = "IDR", locale: str = "id") -> str:
+    """`Rp 50.000` in Indonesian, `Rp 50,000` in English; decimals only where they are used."""
+    currency = currency.upper()
+    value = from_minor(amount_minor, currency)
+    decimals = SHOWN_DECIMALS.get(currency, 0 if currency in ZERO_DECIMAL else 2)
+    text = f"{abs(value):,.{decimals}f}"
+    if locale.startswith("id"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{SYMBOLS.get(currency, currency)} {text}"
+
+
 #: Stripe's charge limits in minor units, per its currencies guide. Minimum: US$0.50 or the
 #: equivalent in the charge currency (Rp 10.000 keeps a margin over the exchange rate's swings).
 #: Maximum: eight digits for most currencies, twelve for IDR (999999999999 = Rp 9.999.999.999,99).
@@ -67,15 +79,3 @@ def whole_units(amount_minor: int, currency: str = "IDR") -> int:
     if rest:
         raise ValueError(f"{amount_minor} {currency} minor units is not a whole amount")
     return whole
-
-
-def format_money(amount_minor: int, currency: str = "IDR", locale: str = "id") -> str:
-    """`Rp 50.000` in Indonesian, `Rp 50,000` in English; decimals only where they are used."""
-    currency = currency.upper()
-    value = from_minor(amount_minor, currency)
-    decimals = SHOWN_DECIMALS.get(currency, 0 if currency in ZERO_DECIMAL else 2)
-    text = f"{abs(value):,.{decimals}f}"
-    if locale.startswith("id"):
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    sign = "-" if value < 0 else ""
-    return f"{sign}{SYMBOLS.get(currency, currency)} {text}"

@@ -105,21 +105,3 @@ class InvalidTransition(DomainError):
 
     code = "invalid_transition"
     http_status = 409
-
-
-class AmountOutOfRange(InvalidInput):
-    """The amount is below the provider's minimum charge or above its maximum."""
-
-    code = "amount_out_of_range"
-
-
-class PaymentProviderError(DomainError):
-    """The payment provider refused or could not be reached; nothing was charged by Ruang."""
-
-    code = "payment_provider_error"
-    http_status = 502
-
-
-class CardDeclined(DomainError):
-    code = "card_declined"
-    http_status = 402

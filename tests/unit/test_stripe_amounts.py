@@ -6,7 +6,7 @@ import pytest
 
 from app.money import stripe_limits, whole_units
 from app.services.billing.stripe.amounts import from_stripe_amount, to_stripe_amount
-from app.services.errors import AmountOutOfRange
+from app.services.billing.stripe.errors import AmountOutOfRange
 
 
 def test_rupiah_are_sent_in_minor_units() -> None:

@@ -18,7 +18,7 @@ def test_an_amount_card_payments_cannot_take_is_explained_in_both_languages(app,
     from flask_babel import refresh
 
     from app.services.billing.stripe.amounts import to_stripe_amount
-    from app.services.errors import AmountOutOfRange
+    from app.services.billing.stripe.errors import AmountOutOfRange
     from app.web.messages import describe
 
     try:

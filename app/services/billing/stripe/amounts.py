@@ -5,7 +5,7 @@ any call, so an amount Stripe would refuse is a clear domain error and nothing i
 from __future__ import annotations
 
 from app.money import stripe_limits, to_minor, whole_units
-from app.services.errors import AmountOutOfRange
+from app.services.billing.stripe.errors import AmountOutOfRange
 
 CURRENCY = "IDR"
 

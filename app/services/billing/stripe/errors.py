@@ -1,4 +1,4 @@
-"""Stripe's exceptions turned into Ruang's domain errors at one place."""
+"""The Stripe package's domain errors, and Stripe's exceptions turned into them at one place."""
 
 from __future__ import annotations
 
@@ -8,9 +8,27 @@ from contextlib import contextmanager
 
 import stripe
 
-from app.services.errors import PaymentProviderError
+from app.services.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
+
+
+class AmountOutOfRange(InvalidInput):
+    """The amount is below Stripe's minimum charge or above its maximum: nothing was sent."""
+
+    code = "amount_out_of_range"
+
+
+class PaymentProviderError(DomainError):
+    """Stripe refused or could not be reached; nothing was charged by Ruang."""
+
+    code = "payment_provider_error"
+    http_status = 502
+
+
+class CardDeclined(DomainError):
+    code = "card_declined"
+    http_status = 402
 
 
 @contextmanager

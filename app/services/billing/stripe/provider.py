@@ -16,8 +16,8 @@ from app.services.billing.stripe.amounts import CURRENCY, to_stripe_amount
 from app.services.billing.stripe.client import StripeConfig
 from app.services.billing.stripe.contract import Charge, ProviderIntent
 from app.services.billing.stripe.customers import customer_for, ensure_customer
-from app.services.billing.stripe.errors import provider_errors
-from app.services.errors import CardDeclined, DomainError
+from app.services.billing.stripe.errors import CardDeclined, provider_errors
+from app.services.errors import DomainError
 
 PROVIDER = "stripe"
 
