@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEntry
 from app.services.audit import record
+from app.services.errors import NotFound
 from app.services.transactions import transaction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,6 +234,7 @@ class RecordingPayments:
 
     def __init__(self) -> None:
         self.fail_next = 0
+        self.unknown: set[str] = set()  # references billing has no order for (NotFound)
         self._lock = threading.Lock()
 
     def provider_payment_succeeded(
@@ -248,6 +250,8 @@ class RecordingPayments:
     def _record(
         self, action: str, provider_ref: str, reference: str, extra: dict[str, Any]
     ) -> None:
+        if reference in self.unknown:
+            raise NotFound("no order with that reference", reference=reference)
         with transaction():
             with self._lock:
                 failing, self.fail_next = self.fail_next > 0, max(self.fail_next - 1, 0)

@@ -29,6 +29,7 @@ class StripeEventOutcome:
     FAILED = "payment_failed"
     SUPERSEDED = "superseded"  # a failure Stripe's current state has moved past
     IGNORED = "ignored"  # a type Ruang does not act on
+    UNKNOWN_REFERENCE = "unknown_reference"  # billing knows no order or invoice by its reference
 
 
 class StripeEvent(Base):

@@ -41,3 +41,4 @@ def payments(app: Flask) -> Iterator[RecordingPayments]:
     recorder.fail_next = 0
     yield recorder
     recorder.fail_next = 0
+    recorder.unknown.clear()

@@ -288,3 +288,15 @@ def test_a_payment_in_another_currency_is_ignored(
     )
     assert deliver(client, body)[1]["outcome"] == StripeEventOutcome.IGNORED
     assert effects(ref) == 0
+
+
+def test_a_payment_for_an_order_billing_does_not_know_is_kept_not_retried_forever(
+    client: FlaskClient, session: Session, payments: RecordingPayments
+) -> None:
+    ref = reference()
+    payments.unknown.add(ref)
+    body = payment_intent_event("payment_intent.succeeded", "pi_unknown", ref)
+    status, answer = deliver(client, body)
+    assert (status, answer["outcome"]) == (200, StripeEventOutcome.UNKNOWN_REFERENCE)
+    assert deliver(client, body)[1]["outcome"] == "duplicate"
+    assert effects(ref) == 0

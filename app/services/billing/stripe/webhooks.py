@@ -28,7 +28,7 @@ from app.models import StripeEvent, StripeEventOutcome, utcnow
 from app.services.billing.stripe.amounts import CURRENCY, from_stripe_amount
 from app.services.billing.stripe.contract import PaymentRecorder
 from app.services.billing.stripe.provider import PROVIDER, StripeProvider
-from app.services.errors import DomainError
+from app.services.errors import DomainError, NotFound
 from app.services.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,28 @@ def process(event: StripeEventData, provider: StripeProvider, payments: PaymentR
     # Asked of Stripe before the transaction, so no lock is held across the network.
     outcome = decide(event, provider)
     try:
+        recorded = record(event, outcome, payments)
+    except NotFound:
+        # The billing domain has no such order, invoice or attempt: retrying cannot change
+        # that, so the event is kept as such (and answered 200) instead of failing forever.
+        log.error(
+            "Stripe event %s names %s, which billing does not know", event.id, event.reference
+        )
+        outcome = StripeEventOutcome.UNKNOWN_REFERENCE
+        recorded = record(event, outcome, payments)
+    if not recorded:
+        return DUPLICATE
+    log.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
+    return outcome
+
+
+def record(event: StripeEventData, outcome: str, payments: PaymentRecorder) -> bool:
+    """Insert the event's row and apply its effect in one transaction; False if another
+    delivery of the event got there first."""
+    try:
         with transaction():
             if already_processed(event.id):
-                return DUPLICATE
+                return False
             db.session.add(
                 StripeEvent(
                     event_id=event.id,
@@ -115,10 +134,9 @@ def process(event: StripeEventData, provider: StripeProvider, payments: PaymentR
             apply(event, outcome, payments)
     except IntegrityError:
         if already_processed(event.id):
-            return DUPLICATE
+            return False
         raise
-    log.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
-    return outcome
+    return True
 
 
 def decide(event: StripeEventData, provider: StripeProvider) -> str:
