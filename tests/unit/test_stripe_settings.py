@@ -65,3 +65,6 @@ def test_two_apps_in_one_process_keep_their_own_stripe(tmp_path) -> None:
         environ={"RUANG_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x"},
     )
     assert without.extensions["ruang.stripe"] is None
+    # Billing's registry of providers offers Stripe only where a key is set.
+    assert first.extensions["ruang.payment_providers"]["stripe"] is one
+    assert "stripe" not in without.extensions.get("ruang.payment_providers", {})

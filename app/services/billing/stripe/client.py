@@ -89,19 +89,24 @@ def make_client(config: StripeConfig) -> stripe.StripeClient:
 
 PROVIDER_KEY = "ruang.stripe"
 PAYMENTS_KEY = "ruang.stripe.payments"
+#: The billing domain's registry of providers by name (app.services.billing.providers.
+#: REGISTRY_KEY; its register_provider does what init_stripe does with it).
+PROVIDER_REGISTRY_KEY = "ruang.payment_providers"
 #: The billing domain's payments module (provider_payment_succeeded / _failed); a test or a
 #: deployment may put another PaymentRecorder in app.extensions[PAYMENTS_KEY].
 PAYMENTS_MODULE = "app.services.billing.payments"
 
 
 def init_stripe(app: Flask) -> None:
-    """Give `app` its StripeProvider, or None when no secret key is set."""
+    """Give `app` its StripeProvider (also in billing's registry of providers), or None when
+    no secret key is set; and billing's payments module for the webhooks."""
     from app.services.billing.stripe.provider import StripeProvider
 
     config = StripeConfig.from_app_config(app.config)
-    app.extensions[PROVIDER_KEY] = (
-        StripeProvider(make_client(config), config) if config is not None else None
-    )
+    provider = StripeProvider(make_client(config), config) if config is not None else None
+    app.extensions[PROVIDER_KEY] = provider
+    if provider is not None:
+        app.extensions.setdefault(PROVIDER_REGISTRY_KEY, {})[provider.name] = provider
     if PAYMENTS_KEY not in app.extensions:
         try:
             app.extensions[PAYMENTS_KEY] = importlib.import_module(PAYMENTS_MODULE)
