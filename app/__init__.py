@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from app.services.access.keys import Keyring
+from app.services.billing.providers import init_providers
 from app.services.billing.stripe.client import init_stripe
 from app.services.people.accounts import configure_password_hashing
 from config.settings import engine_options, load_settings
@@ -48,6 +49,10 @@ def _init_extensions(app: Flask) -> None:
             int(app.config.get("RUANG_ARGON2_TIME_COST", 1)),
             int(app.config["RUANG_ARGON2_MEMORY_KIB"]),
         )
+    from app.services.notifications.channels import channels_from_config
+
+    app.extensions["ruang.channels"] = channels_from_config(app.config)
+    init_providers(app)
     app.extensions["ruang.keyring"] = Keyring(
         Path(app.instance_path) / "pass-keys", app.config.get("RUANG_PASS_SIGNING_KEY")
     )

@@ -114,6 +114,15 @@ def release_no_shows_command() -> None:
     click.echo(f"Released {len(released)} booking(s).")
 
 
+@ruang.command("send-outbox")
+@with_appcontext
+def send_outbox_command() -> None:
+    """Send the outbox's due messages now (the worker does it every few seconds)."""
+    from app.worker import send_outbox
+
+    click.echo(f"Outbox: {send_outbox()}.")
+
+
 @ruang.command("seed-bulk")
 @click.option("--hubs", default=10, show_default=True, help="Hubs to create.")
 @click.option("--floors-per-hub", default=1, show_default=True, help="Floors in each hub.")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from flask import Flask, request, session
 from flask_babel import get_locale, lazy_gettext, refresh
 from flask_login import current_user
 
 from app.models import Hub
 from app.models.base import require_aware
-from app.money import format_money
+from app.money import format_money, format_rupiah
 
 SUPPORTED_LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
@@ -35,9 +35,16 @@ def money(amount_minor: int, currency: str = "IDR") -> str:
     return format_money(amount_minor, currency, current_locale())
 
 
+def rupiah(amount_idr: int) -> str:
+    """Whole rupiah in the request's language (`Rp 150.000`)."""
+    return format_rupiah(amount_idr, current_locale())
+
+
 def hub_time(instant: datetime, hub: Hub, with_zone: bool = True) -> str:
-    """24-hour wall-clock time at the hub, e.g. `09:00 WITA`."""
-    text = format_time(require_aware(instant), "HH:mm", tzinfo=hub.zone, locale=current_locale())
+    """24-hour wall-clock time at the hub, e.g. `09:00 WITA`: the same digits and colon in both
+    languages (Babel's `HH:mm`), so written without a locale lookup per time (a room's day
+    writes dozens)."""
+    text = require_aware(instant).astimezone(hub.zone).strftime("%H:%M")
     return f"{text} {hub.zone_label}" if with_zone else text
 
 
@@ -70,6 +77,6 @@ def init_i18n(app: Flask) -> None:
     # shared (tests, scripts); each request chooses its language afresh.
     app.before_request(refresh)
     app.jinja_env.filters.update(
-        money=money, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
+        money=money, rupiah=rupiah, hub_time=hub_time, hub_date=hub_date, weekday_date=weekday_date
     )
     app.jinja_env.globals.update(current_locale=current_locale, SUPPORTED_LOCALES=SUPPORTED_LOCALES)

@@ -43,6 +43,11 @@ def from_minor(amount_minor: int, currency: str = "IDR") -> Decimal:
     return Decimal(amount_minor) / minor_per_unit(currency)
 
 
+def format_rupiah(amount_idr: int, locale: str = "id") -> str:
+    """Whole rupiah as shown: `Rp 150.000` (id), `Rp 150,000` (en). Every stored amount is this."""
+    return format_money(to_minor(amount_idr, "IDR"), "IDR", locale)
+
+
 def format_money(amount_minor: int, currency: str = "IDR", locale: str = "id") -> str:
     """`Rp 50.000` in Indonesian, `Rp 50,000` in English; decimals only where they are used."""
     currency = currency.upper()

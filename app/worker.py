@@ -1,5 +1,6 @@
-"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty),
-each run in its own app context.
+"""The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
+booking reminders, event reminders, sending the outbox, retention, release of rooms held for
+a payment that did not come, renewals), each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -12,11 +13,25 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from flask import Flask
+from flask import Flask, current_app
 
+from app.services.billing.holds import release_unpaid_holds
+from app.services.billing.invoices import renew, void_lapsed
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
+from app.services.notifications.attachments import standard_makers
+from app.services.notifications.booking_mail import send_booking_reminders
+from app.services.notifications.mail import Mailer
+from app.services.notifications.outbox import (
+    DeliveryReport,
+    OutboxMailer,
+    OutboxPolicy,
+    deliver_due,
+)
+from app.services.people.retention import Retention, purge_expired
+from app.services.programmes.events import send_event_reminders
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +43,42 @@ class Job:
     run: Callable[[], object]
 
 
+def send_outbox() -> DeliveryReport:
+    """Send the outbox's due messages through the app's channels."""
+    app = current_app
+    return deliver_due(
+        app.extensions["ruang.channels"],
+        makers=standard_makers(app.extensions["ruang.keyring"]),
+        policy=OutboxPolicy.from_config(app.config),
+    )
+
+
+def apply_retention() -> dict[str, int]:
+    """Purge what the retention settings keep only for a while."""
+    return purge_expired(Retention.from_config(current_app.config))
+
+
+def remind_event_registrants() -> int:
+    """Mail tomorrow's event registrants (programmes), through the app's mailer (the outbox)."""
+    return send_event_reminders(OutboxMailer())
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
+    Job("send-booking-reminders", 60, send_booking_reminders),
+    Job("send-outbox", 5, send_outbox),
+    Job("apply-retention", 3600, apply_retention),
+    Job("remind-event-registrants", 300, remind_event_registrants),
+    Job("release-unpaid-holds", 60, release_unpaid_holds),
+    Job("renew", 3600, lambda: renew(mailer=app_mailer())),
+    Job("void-lapsed-renewals", 3600, void_lapsed),
 ]
+
+
+def app_mailer() -> Mailer:
+    """The current app's mailer (jobs run in an app context)."""
+    return cast(Mailer, current_app.extensions["ruang.mailer"])
 
 
 def run_due_jobs(app: Flask, jobs: list[Job], last_run: dict[str, float], now: float) -> None:

@@ -114,6 +114,14 @@ PASSTHROUGH = (
     "RATELIMIT_KEY_PREFIX",
     "RUANG_PASS_SIGNING_KEY",
     "RUANG_MQTT_GATEWAY_PASSWORD",
+    # The outbox and retention (app.services.notifications, app.services.people.retention).
+    "RUANG_CHANNELS",  # JSON: {"whatsapp": "package.module:factory"}
+    "RUANG_OUTBOX_MAX_ATTEMPTS",
+    "RUANG_OUTBOX_FIRST_DELAY",
+    "RUANG_OUTBOX_LEASE",
+    "RUANG_RETENTION_ACCESS_EVENTS_DAYS",
+    "RUANG_RETENTION_OUTBOX_DAYS",
+    "RUANG_RETENTION_DEVICE_LOG_DAYS",
 )
 
 

@@ -41,6 +41,9 @@ from tests.broker import Broker
 from tests.databases import BACKENDS, fresh_database
 from tests.mail import MailCatcher
 
+#: Shared fixtures kept in their own modules.
+pytest_plugins = ("tests.billing",)
+
 #: A Monday. Tests freeze the clock here unless they say otherwise.
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -92,11 +95,23 @@ def smtp_server() -> Iterator[MailCatcher]:
         yield catcher
 
 
+def send_queued_mail() -> None:
+    """What the worker's send-outbox job does, in the test's app context and transaction."""
+    from flask import has_app_context
+
+    from app.worker import send_outbox
+
+    if has_app_context():
+        send_outbox()
+
+
 @pytest.fixture
-def outbox(smtp_server: MailCatcher) -> MailCatcher:
-    """The mail sent during this test."""
+def outbox(smtp_server: MailCatcher) -> Iterator[MailCatcher]:
+    """The mail sent during this test (what it queued is sent when the test reads)."""
     smtp_server.clear()
-    return smtp_server
+    smtp_server.before_read = send_queued_mail
+    yield smtp_server
+    smtp_server.before_read = None
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,14 @@
-"""A real SMTP server for tests (aiosmtpd), collecting what the app sends."""
+"""A real SMTP server for tests (aiosmtpd), collecting what the app sends.
+
+The app queues mail in its outbox; `before_read` (set by the `outbox` fixture) sends what is
+queued, as the worker would, before a test reads what arrived."""
 
 from __future__ import annotations
 
 import email
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import Message
 from typing import Any
@@ -15,15 +18,22 @@ from aiosmtpd.controller import Controller
 
 class MailCatcher:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.received: list[Message] = []
         self.port = 0
+        self.before_read: Callable[[], object] | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
+        self.received.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
+    @property
+    def messages(self) -> list[Message]:
+        if self.before_read is not None:
+            self.before_read()
+        return self.received
+
     def clear(self) -> None:
-        self.messages.clear()
+        self.received.clear()
 
     def app_config(self) -> dict[str, Any]:
         return {
@@ -37,8 +47,8 @@ class MailCatcher:
 
     @staticmethod
     def body(message: Message) -> str:
-        part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
-        payload = (part or message).get_payload(decode=True)
+        part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
+        payload = part.get_payload(decode=True)
         return payload.decode() if isinstance(payload, bytes) else str(message.get_payload())
 
     def last_link(self, address: str) -> str:

@@ -3,13 +3,42 @@
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
+from app.models.billing import (
+    HubBilling,
+    Invoice,
+    InvoiceStatus,
+    LineKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentAttempt,
+    PaymentMethod,
+)
 from app.models.bookings import (
     ACTIVE_STATUSES,
+    HOLDING_STATUSES,
     Booking,
     BookingSource,
     BookingStatus,
     WaitlistEntry,
     WaitlistStatus,
+)
+from app.models.businesses import (
+    KBLI_SECTIONS,
+    AgeBand,
+    BusinessProfile,
+    BusinessStage,
+    EmploymentRecord,
+    Gender,
+    ProgrammeStep,
+    StepRecord,
+)
+from app.models.consent import (
+    CalendarFeed,
+    ConsentRecord,
+    DataRequest,
+    DataRequestKind,
+    DataRequestStatus,
 )
 from app.models.devices import (
     Adapter,
@@ -19,16 +48,23 @@ from app.models.devices import (
     ProcessedMessage,
     ZoneOccupancy,
 )
+from app.models.events import Event, EventKind, EventRegistration, RegistrationStatus
 from app.models.hubs import Closure, Hub, OpeningHours, UnknownTimeZone
+from app.models.ledger import CashUp, EntryKind, Payment, ReceiptCounter
 from app.models.members import Membership, MembershipStatus, Role, RoleGrant, User, UserStatus
+from app.models.mentoring import MentoringSession, MentorSlot, SessionStatus
+from app.models.outbox import NotificationOptOut, OutboxMessage, OutboxStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
 from app.models.stripe import StripeCustomer, StripeEvent, StripeEventOutcome
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HOLDING_STATUSES",
+    "KBLI_SECTIONS",
     "AccessEvent",
     "Adapter",
+    "AgeBand",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -36,27 +72,61 @@ __all__ = [
     "BookingMode",
     "BookingSource",
     "BookingStatus",
+    "BusinessProfile",
+    "BusinessStage",
+    "CalendarFeed",
+    "CashUp",
     "Closure",
+    "ConsentRecord",
+    "DataRequest",
+    "DataRequestKind",
+    "DataRequestStatus",
     "Device",
     "DeviceKind",
     "Direction",
     "Door",
     "DoorKind",
+    "EmploymentRecord",
+    "EntryKind",
+    "Event",
+    "EventKind",
+    "EventRegistration",
     "Floor",
+    "Gender",
     "Hub",
+    "HubBilling",
+    "Invoice",
+    "InvoiceStatus",
+    "LineKind",
     "Membership",
     "MembershipStatus",
+    "MentorSlot",
+    "MentoringSession",
+    "NotificationOptOut",
     "OccupancySample",
     "OpeningHours",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "Pass",
     "PassKey",
     "PassKind",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentMethod",
     "Plan",
     "ProcessedMessage",
+    "ProgrammeStep",
+    "ReceiptCounter",
+    "RegistrationStatus",
     "Resource",
     "ResourceKind",
     "Role",
     "RoleGrant",
+    "SessionStatus",
+    "StepRecord",
     "StripeCustomer",
     "StripeEvent",
     "StripeEventOutcome",

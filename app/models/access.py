@@ -25,6 +25,7 @@ class PassKind(enum.StrEnum):
     DAY = "day"
     GUEST = "guest"
     STAFF = "staff"
+    EVENT = "event"  # a registration's place at an event, valid for the event's time
 
 
 class Direction(enum.StrEnum):

@@ -30,10 +30,15 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
     COMPLETED = "completed"
+    # Held while its payment is pending (room hours beyond the plan's quota): it blocks the
+    # slot like any booking, but gives no entry until it is paid and confirmed.
+    PENDING_PAYMENT = "pending_payment"
 
 
-#: Bookings that hold their seat.
+#: Bookings that are the member's: they give entry, a pass, a place in My bookings.
 ACTIVE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
+#: Bookings that take their seat from everyone else (the exclusion constraint's statuses).
+HOLDING_STATUSES = (*ACTIVE_STATUSES, BookingStatus.PENDING_PAYMENT)
 #: Bookings that count against a plan's monthly quota (a no-show still used the entitlement).
 QUOTA_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
@@ -43,6 +48,7 @@ class BookingSource(enum.StrEnum):
     API = "api"
     FRONT_DESK = "front_desk"
     WAITLIST = "waitlist"
+    EVENT = "event"  # a programme event's hold on its room
 
 
 class Booking(Base):
@@ -132,7 +138,7 @@ class WaitlistEntry(Base):
 def overlapping_active(
     resource_id: int, start: datetime, end: datetime, margin: timedelta = timedelta(0)
 ) -> Select[Booking]:
-    """Active bookings of a resource that overlap [start - margin, end + margin).
+    """Bookings holding a resource (HOLDING_STATUSES) that overlap [start - margin, end + margin).
 
     The lower bound on start_at (no booking is longer than MAX_BOOKING_LENGTH) keeps the scan of
     ix_bookings_resource_start short however much history the resource has.
@@ -140,7 +146,7 @@ def overlapping_active(
     low, high = start - margin, end + margin
     return select(Booking).where(
         Booking.resource_id == resource_id,
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.status.in_(HOLDING_STATUSES),
         Booking.start_at >= low - MAX_BOOKING_LENGTH,
         Booking.start_at < high,
         Booking.end_at > low,

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, and_, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -19,6 +29,7 @@ class Role(enum.StrEnum):
     FRONTDESK = "frontdesk"
     HUB_ADMIN = "hub_admin"
     PROGRAMME_ADMIN = "programme_admin"
+    MENTOR = "mentor"  # business leaders, pendamping: office hours, not the front desk
 
 
 STAFF_ROLES = frozenset({Role.FRONTDESK, Role.HUB_ADMIN})
@@ -94,7 +105,11 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        return any(grant.role is not Role.MEMBER for grant in self.roles)
+        return any(grant.role not in (Role.MEMBER, Role.MENTOR) for grant in self.roles)
+
+    @property
+    def is_mentor(self) -> bool:
+        return any(grant.role is Role.MENTOR for grant in self.roles)
 
     def staff_hub_ids(self) -> set[int] | None:
         """Hubs this user staffs; None means every hub (programme admin)."""
@@ -170,10 +185,18 @@ class Membership(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Billed memberships (app.services.billing.invoices): False once cancelled at period end;
+    # next_plan_id is the plan the member moves to from the next period.
+    renews: Mapped[bool] = mapped_column(default=True, server_default=true())
+    next_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
-    plan: Mapped[Plan] = relationship()
+    # A membership is read for its plan's rules nearly every time: load the plan with it.
+    plan: Mapped[Plan] = relationship(foreign_keys=[plan_id], lazy="joined", innerjoin=True)
+    next_plan: Mapped[Plan | None] = relationship(foreign_keys=[next_plan_id])
 
     def covers(self, day: date) -> bool:
         return (

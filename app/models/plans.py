@@ -35,9 +35,8 @@ class Plan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Integer minor units of `currency` per Stripe's rules. IDR is a two-decimal currency there,
-    # so Rp 50.000 is stored as 5_000_000 (app.money converts and formats).
-    price_minor: Mapped[int] = mapped_column(default=0)
+    # Whole rupiah (Rp 50.000 is 50_000), like every amount Ruang stores (app.models.billing).
+    price_idr: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="IDR")
     billing_interval: Mapped[BillingInterval] = mapped_column(
         enum_column(BillingInterval, "billing_interval"), default=BillingInterval.MONTH

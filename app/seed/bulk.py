@@ -87,12 +87,12 @@ FIRST_NAMES = ["Siti", "Budi", "Ayu", "Dewi", "Rudi", "Agus", "Putri", "Andi", "
 LAST_NAMES = ["Rahayu", "Santoso", "Lestari", "Wijaya", "Saputra", "Hidayat", "Nasution", "Siregar"]
 SECTORS = ["Kuliner", "Fashion", "Kriya", "Teknologi", "Jasa", "Pertanian"]
 PLANS: list[dict[str, Any]] = [
-    dict(code="bulk-umkm", name="Bulk UMKM", price_minor=0, subsidised=True),
-    dict(code="bulk-bulanan", name="Bulk Bulanan", price_minor=750_000),
+    dict(code="bulk-umkm", name="Bulk UMKM", price_idr=0, subsidised=True),
+    dict(code="bulk-bulanan", name="Bulk Bulanan", price_idr=750_000),
     dict(
         code="bulk-day-pass",
         name="Bulk Day Pass",
-        price_minor=50_000,
+        price_idr=50_000,
         billing_interval=BillingInterval.DAY,
     ),
 ]

@@ -29,6 +29,7 @@ from app.models import (
     DoorKind,
     Floor,
     Hub,
+    HubBilling,
     Membership,
     MembershipStatus,
     Plan,
@@ -40,6 +41,7 @@ from app.models import (
     Zone,
     utcnow,
 )
+from app.seed.programmes import seed_programmes
 from app.services.hubs.calendar import import_closures, set_opening_hours
 from app.services.people.accounts import hash_password
 from app.services.transactions import transaction
@@ -103,7 +105,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="umkm-gratis",
         name="UMKM Gratis (bersubsidi)",
-        price_minor=0,
+        price_idr=0,
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=12,
         room_hours_per_month=4,
@@ -114,7 +116,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="bulanan",
         name="Anggota Bulanan",
-        price_minor=75_000_000,  # Rp 750.000
+        price_idr=750_000,  # Rp 750.000
         billing_interval=BillingInterval.MONTH,
         desk_days_per_month=None,
         room_hours_per_month=20,
@@ -124,7 +126,7 @@ PLANS: list[dict[str, Any]] = [
     dict(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,  # Rp 50.000
+        price_idr=50_000,  # Rp 50.000
         billing_interval=BillingInterval.DAY,
         desk_days_per_month=None,
         room_hours_per_month=0,
@@ -187,6 +189,12 @@ PEOPLE: list[dict[str, Any]] = [
         name="Rudi Hub Admin",
         roles=[(Role.HUB_ADMIN, "jfc-hub")],
         note="hub admin, Jakarta Future City Hub",
+    ),
+    dict(
+        email="mentor@demo.ruang.id",
+        name="Pak Hendra (mentor)",
+        roles=[(Role.MENTOR, None)],
+        note="mentor: office hours, session notes",
     ),
     dict(
         email="program@demo.ruang.id",
@@ -254,6 +262,7 @@ def seed_demo(today: date, now: datetime | None = None) -> list[DemoLogin]:
     import_closures(holidays)
     with transaction():  # after the holidays: no bookings on a day the hub is closed
         _bookings(hubs["jfc-hub"], crowd, now)
+    seed_programmes(now)  # through the programme services, each in its own transaction
     return logins
 
 
@@ -265,6 +274,8 @@ def _hub(spec: dict[str, Any]) -> Hub:
         weekly = AROUND_THE_CLOCK if spec["slug"] == "jfc-hub" else WEEKDAYS_8_TO_16
         set_opening_hours(hub, dict(weekly))
         db.session.flush()
+        # Room hours beyond a plan's quota are sold at the demo hubs (Rp 50.000 an hour).
+        db.session.add(HubBilling(hub_id=hub.id, room_hour_price_idr=50_000))
     return hub
 
 

@@ -105,3 +105,73 @@ class InvalidTransition(DomainError):
 
     code = "invalid_transition"
     http_status = 409
+
+
+class RegistrationClosed(DomainError):
+    """The event is cancelled, over, or outside its registration window."""
+
+    code = "registration_closed"
+    http_status = 422
+
+
+class NotEligible(DomainError):
+    """The event is for members on another plan or at another programme step."""
+
+    code = "not_eligible"
+    http_status = 403
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    http_status = 409
+
+
+class SlotTaken(BookingConflict):
+    """Someone else booked this mentor's slot first, or the mentor has a slot at that time."""
+
+    code = "slot_taken"
+
+
+class StepAlreadyRecorded(DomainError):
+    code = "step_already_recorded"
+    http_status = 409
+
+
+class OrderNotPayable(DomainError):
+    """The order or invoice is paid already, or cancelled: nothing more to collect."""
+
+    code = "order_not_payable"
+    http_status = 409
+
+
+class RefundTooLarge(DomainError):
+    """A refund would return more than the payment has left."""
+
+    code = "refund_too_large"
+    http_status = 409
+
+
+class NotRefundable(DomainError):
+    code = "not_refundable"
+    http_status = 422
+
+
+class CashUpRecorded(DomainError):
+    """The day's cash-up at this hub is recorded already."""
+
+    code = "cash_up_recorded"
+    http_status = 409
+
+
+class NoPaymentProvider(DomainError):
+    """Online payment is not configured: pay at the front desk."""
+
+    code = "no_payment_provider"
+    http_status = 422
+
+
+class NoDayPassPlan(DomainError):
+    """No plan with code "day-pass" is offered at the hub: an admin must create one."""
+
+    code = "no_day_pass_plan"
+    http_status = 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import Token
+from contextvars import ContextVar, Token
 
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +12,9 @@ from app.extensions import db, reads_only, reset_reads_only, take_sqlite_write_l
 
 #: PostgreSQL's SQLSTATE for exclusion_violation.
 EXCLUSION_VIOLATION = "23P01"
+
+#: True inside a `transaction()` block (the outbox joins it rather than committing alone).
+_inside: ContextVar[bool] = ContextVar("ruang_inside_transaction", default=False)
 
 
 @contextmanager
@@ -23,6 +26,7 @@ def transaction() -> Iterator[None]:
     under the lock (app.extensions.take_sqlite_write_lock).
     """
     token = _take_write_lock()
+    inside = _inside.set(True)
     try:
         yield
         db.session.commit()
@@ -30,8 +34,14 @@ def transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     finally:
+        _inside.reset(inside)
         if token is not None:
             reset_reads_only(token)
+
+
+def in_transaction() -> bool:
+    """Whether the caller runs inside a `transaction()` block."""
+    return _inside.get()
 
 
 def _take_write_lock() -> Token[bool] | None:

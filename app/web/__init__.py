@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
 from app.web.auth import auth
+from app.web.billing import billing
 from app.web.card_payments import card_payments
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
@@ -15,13 +17,17 @@ from app.web.converters import init_converters
 from app.web.devices import devices
 from app.web.doors import doors
 from app.web.errors import register_error_pages
+from app.web.feeds import feeds
 from app.web.frontdesk import frontdesk
 from app.web.headers import init_security_headers
 from app.web.member import member
 from app.web.navigation import init_navigation
 from app.web.occupancy import occupancy
 from app.web.passes import passes
+from app.web.programmes import programmes
+from app.web.programmes_staff import programme_staff
 from app.web.public import public
+from app.web.reports import reports
 
 REMEMBER_ME = timedelta(days=14)
 
@@ -52,9 +58,12 @@ def register_web(app: Flask) -> None:
     init_navigation(app)
     init_security_headers(app)
     register_error_pages(app)
+    init_consent_check(app)
     app.register_blueprint(public)
-    blueprints = (auth, member, passes, frontdesk, admin, devices, doors, occupancy, card_payments)
-    for blueprint in blueprints:
+    for blueprint in (
+        auth, member, account, feeds, passes, frontdesk, admin, devices, doors, occupancy,
+        programmes, programme_staff, reports, billing, card_payments,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
 
 

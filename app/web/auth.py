@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter
 from app.i18n import SUPPORTED_LOCALES, current_locale
-from app.models import Plan
+from app.models import BusinessStage, Plan
 from app.services.errors import DomainError, InvalidInput
 from app.services.people import registration
 from app.web.auth_forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
@@ -62,6 +62,14 @@ def signup() -> str | Response:
                     consent=bool(form.consent.data),
                     locale=current_locale(),
                     plan_id=form.plan_id.data or None,
+                    business_stage=(
+                        BusinessStage(form.business_stage.data)
+                        if form.business_stage.data
+                        else None
+                    ),
+                    people_employed=(
+                        form.people_employed.data if form.people_employed.data is not None else 1
+                    ),
                 ),
                 mailer(),
                 signer(),

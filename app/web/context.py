@@ -12,14 +12,16 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.models import Hub, User
 from app.services.access.keys import Keyring
-from app.services.notifications.mail import Mailer, mailer_from_config
+from app.services.notifications.mail import Mailer
+from app.services.notifications.outbox import OutboxMailer
 from app.services.people.tokens import TokenSigner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_context(app: Any) -> None:
-    app.extensions["ruang.mailer"] = mailer_from_config(app.config)
+    # Mail is queued in the outbox; the worker sends it (app.worker, send-outbox).
+    app.extensions["ruang.mailer"] = OutboxMailer()
     app.extensions["ruang.signer"] = TokenSigner(app.config["SECRET_KEY"])
 
 

@@ -5,13 +5,19 @@ the floor: 46 resources cost ~50 ms of Jinja before, see docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from app.models import BookingMode, Hub
+from app.i18n import hub_time
+from app.models import BookingMode, Floor, Hub
 from app.services.booking.availability import FloorDay, ResourceDay
 from app.services.booking.member_bookings import TimelineSlot
 
@@ -43,6 +49,38 @@ class ResourceRow:
     meta: str
     action: str  # what the line offers: "book", "waitlist", "times", "mine" or "" (nothing)
     times_url: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One slot of a room's day, as the timeline writes it: `href` is set on a free slot only
+    (it fills the booking form with that start)."""
+
+    label: str  # "10:00"
+    state: str  # the CSS class: free, mine, busy, past
+    spoken: str  # the state for screen readers
+    href: str
+
+
+def timeline_rows(
+    hub: Hub, resource_id: int, day: date, timeline: list[TimelineSlot]
+) -> list[TimelineRow]:
+    """The room's slots with their labels and links, one url_for and one label lookup per page."""
+    labels = Labels()
+    page = url_for("member.room", slug=hub.slug, resource_id=resource_id, day=day.isoformat())
+    rows = []
+    for slot in timeline:
+        label = hub_time(slot.start, hub, False)
+        free = slot.state == "free"
+        rows.append(
+            TimelineRow(
+                label=label,
+                state="busy" if slot.state == "taken" else slot.state,
+                spoken=labels.states[slot.state],
+                href=f"{page}&start={quote(label, safe=':')}#book" if free else "",
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -167,6 +205,37 @@ def plan_shapes(
             )
         )
     return shapes
+
+
+def plan_drawing(shapes: list[PlanShape], floor: Floor, day: date, min_width: int) -> Markup:
+    """The plan's SVG. It is a function of the shapes, the floor, the day and the language
+    alone, so the same plan is drawn once per process and reused while nothing on it changes
+    (when a booking window opens, every member opens the same floor at once)."""
+    draw: Callable[..., Markup] = current_app.extensions.setdefault(
+        "ruang.plan_drawings", functools.lru_cache(maxsize=128)(_draw_plan)
+    )
+    plan = (floor.name, floor.plan_width, floor.plan_height)
+    return draw(tuple(shapes), plan, day, min_width, str(get_locale()))
+
+
+def _draw_plan(
+    shapes: tuple[PlanShape, ...],
+    plan: tuple[str, int, int],
+    day: date,
+    min_width: int,
+    _locale: str,  # part of the cache key: the drawing's title is in the page's language
+) -> Markup:
+    macros = current_app.jinja_env.get_template("member/_macros.html").module
+    name, width, height = plan
+    drawing: Markup = macros.floorplan(shapes, _Plan(name, width, height), day, min_width)  # type: ignore[attr-defined]
+    return drawing
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    plan_width: int
+    plan_height: int
 
 
 def plan_min_width(plan_width: int, view: FloorDay) -> int:

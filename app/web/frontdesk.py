@@ -10,12 +10,13 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.models import Hub
+from app.models import Hub, PaymentMethod
 from app.services.access import pass_pages
+from app.services.billing.receipts import mail_receipt
 from app.services.booking.bookings import can_check_in, check_in_opens
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, NoDayPassPlan, NotFound
 from app.services.hubs import frontdesk as desk
-from app.web.context import me, staff_hub, staff_required
+from app.web.context import mailer, me, staff_hub, staff_required
 from app.web.frontdesk_forms import EventFilterForm, ScanForm, SearchForm, WalkInForm
 from app.web.messages import ACCESS_REASONS, describe, describe_access
 from app.web.passes import clock_time
@@ -170,7 +171,8 @@ def walk_in(hub_slug: str) -> str | Response:
                     sector=form.sector.data or "",
                     kecamatan=form.kecamatan.data or "",
                     resource_id=form.resource_id.data or 0,
-                    payment_method=desk.PaymentMethod(form.payment_method.data),
+                    payment_method=PaymentMethod(form.payment_method.data),
+                    reference=form.reference.data or "",
                     consent=bool(form.consent.data),
                 ),
             )
@@ -181,6 +183,9 @@ def walk_in(hub_slug: str) -> str | Response:
             )
         else:
             flash(_walk_in_done(result), "success")
+            if result.payment is not None:  # the receipt to print, and to mail if we can
+                mail_receipt(mailer(), result.payment.id)
+                return redirect(url_for("billing.receipt", payment_id=result.payment.id))
             return redirect(url_for("frontdesk.hub", hub_slug=the_hub.slug))
     return render_template(
         "frontdesk/walk_in.html",
@@ -226,7 +231,7 @@ _PREFILL = ("name", "email", "phone", "business_name", "sector", "kecamatan")
 
 def describe_for_desk(error: DomainError) -> str:
     """Domain errors worded for staff acting for a member."""
-    if error.code == desk.NoDayPassPlan.code:
+    if error.code == NoDayPassPlan.code:
         return gettext(
             "There is no day-pass plan for this hub. Ask a hub admin to create a plan with the "
             'code "%(code)s".',
@@ -245,6 +250,8 @@ def describe_for_desk(error: DomainError) -> str:
         )
     if error.code == "quota_exceeded":
         return gettext("This member's plan allowance for desks this month is used up.")
+    if error.code == "invalid_input" and error.details.get("field") == "reference":
+        return gettext("Give the QRIS RRN or the bank transfer's reference.")
     return describe(error)
 
 

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.services.hubs.frontdesk import PaymentMethod
+from app.models import PaymentMethod
 from app.web.auth_forms import PHONE, SECTORS
 from app.web.forms import RuangForm
 
@@ -51,6 +51,7 @@ class WalkInForm(RuangForm):
     payment_method = RadioField(
         _l("Day pass paid by"), choices=PAYMENT_METHODS, default=PaymentMethod.CASH.value
     )
+    reference = StringField(_l("Payment reference"), validators=[Optional(), Length(max=100)])
     consent = BooleanField(
         _l("The visitor has read the personal-data notice and agrees to it."),
         validators=[

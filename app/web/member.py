@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -13,9 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.models import Hub, Resource
+from app.i18n import rupiah
+from app.models import Floor, Hub, Resource
+from app.services.billing import holds, refunds
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
-from app.services.booking.member_bookings import BookingWindow
+from app.services.booking.member_bookings import BookingWindow, TimelineSlot
 from app.services.errors import DomainError, NotFound
 from app.web import floor_page
 from app.web.context import me
@@ -40,6 +43,7 @@ STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
     "no_show": _l("No-show"),
     "completed": _l("Completed"),
+    "pending_payment": _l("Awaiting payment"),
     "waiting": _l("Waiting"),
     "pending": _l("Awaiting approval"),
     "active": _l("Active"),
@@ -75,26 +79,67 @@ def hubs() -> str:
 
 @member.get("/<slug>/")
 def floor(slug: str) -> str:
+    """The floor plan of a day. The list of its desks and rooms is drawn only when asked for
+    (`?list=1`, or fetched from `floor_list` when the member unfolds it or taps a desk)."""
+    page = _floor_of_the_day(slug)
+    view, labels = page.view, floor_page.Labels()
+    with_list = request.args.get("list") == "1"
+    plan = None
+    if page.floor and view:
+        plan = floor_page.plan_drawing(
+            floor_page.plan_shapes(page.hub, page.day, view, page.timelines, labels),
+            page.floor,
+            page.day,
+            floor_page.plan_min_width(page.floor.plan_width, view),
+        )
+    return render_template(
+        "member/floor.html",
+        hub=page.hub,
+        floor=page.floor,
+        view=view,
+        day=page.day,
+        window=page.window,
+        # Named only on a day the hub is closed (the closures are read for nothing else).
+        closure=page.hub.closure_on(page.day) if not (view and view.opening) else None,
+        plan=plan,
+        counts=Counter(r.state.value for r in view.resources) if view else Counter(),
+        rows=page.rows(labels) if with_list else None,
+        resource_count=len(view.resources) if view else 0,
+    )
+
+
+@member.get("/<slug>/list")
+def floor_list(slug: str) -> str:
+    """The lines of the floor's list alone, for the floor page to fetch when they are wanted."""
+    page = _floor_of_the_day(slug)
+    return render_template(
+        "member/floor_list.html", hub=page.hub, day=page.day, rows=page.rows(floor_page.Labels())
+    )
+
+
+@dataclass(frozen=True)
+class _FloorOfTheDay:
+    hub: Hub
+    window: BookingWindow
+    day: date
+    floor: Floor | None
+    view: availability.FloorDay | None
+    timelines: dict[int, list[TimelineSlot]]
+
+    def rows(self, labels: floor_page.Labels) -> list[floor_page.ResourceRow]:
+        resources = self.view.resources if self.view else []
+        return floor_page.resource_rows(self.hub, self.day, resources, self.timelines, labels)
+
+
+def _floor_of_the_day(slug: str) -> _FloorOfTheDay:
+    """The hub, the day asked for (kept in the booking window), the floor as the member sees it."""
     hub = member_bookings.active_hub(slug)
     window = member_bookings.booking_window(me(), hub)
     day = _day_in(window)
     chosen = member_bookings.floor_at_hub(hub, request.args.get("floor", type=storable_int))
     view = availability.floor_day(chosen.id, day, viewer_id=me().id) if chosen else None
     timelines = member_bookings.floor_timelines(view) if view else {}
-    labels = floor_page.Labels()
-    return render_template(
-        "member/floor.html",
-        hub=hub,
-        floor=chosen,
-        view=view,
-        day=day,
-        window=window,
-        closure=hub.closure_on(day),
-        plan_min_width=floor_page.plan_min_width(chosen.plan_width, view) if chosen and view else 0,
-        shapes=floor_page.plan_shapes(hub, day, view, timelines, labels) if view else [],
-        counts=Counter(r.state.value for r in view.resources) if view else Counter(),
-        rows=floor_page.resource_rows(hub, day, view.resources if view else [], timelines, labels),
-    )
+    return _FloorOfTheDay(hub, window, day, chosen, view, timelines)
 
 
 @member.get("/<slug>/desk/<int:resource_id>")
@@ -120,28 +165,30 @@ def desk(slug: str, resource_id: int) -> str | Response:
 
 @member.post("/<slug>/book")
 def book_desk(slug: str) -> Response:
-    hub, chosen = _chosen_desk_day(slug)
+    chosen = _chosen_desk_day(slug)
     if chosen is None:
         return redirect(url_for(".floor", slug=slug))
     resource, day = chosen
-    name = resource.name  # read now: the booking's transaction reloads what it uses
+    # Read now: the booking's transaction ends (committed or rolled back) and expires them.
+    name, floor_id = resource.name, resource.floor_id
     try:
         booking = bookings.book_whole_day(me().id, resource.id, day)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not booked: %(reason)s", reason=describe(error)), "error")
-        return _back_to_floor(hub, resource, day)
+        return _back_to_floor(slug, floor_id, day)
     flash(gettext("Booked: %(name)s.", name=name), "success")
     return redirect(url_for(".booking", booking_id=booking.id))
 
 
 @member.post("/<slug>/waitlist")
 def join_waitlist(slug: str) -> Response:
-    hub, chosen = _chosen_desk_day(slug)
+    chosen = _chosen_desk_day(slug)
     if chosen is None:
         return redirect(url_for(".floor", slug=slug))
     resource, day = chosen
+    name, floor_id = resource.name, resource.floor_id  # read before the transaction expires them
     try:
         waitlist.join_waitlist_for_day(me().id, resource.id, day)
     except NotFound:
@@ -153,22 +200,22 @@ def join_waitlist(slug: str) -> Response:
             gettext(
                 "You are on the waitlist for %(name)s. If a seat frees up we book it for you "
                 "and it appears in My bookings.",
-                name=resource.name,
+                name=name,
             ),
             "success",
         )
-    return _back_to_floor(hub, resource, day)
+    return _back_to_floor(slug, floor_id, day)
 
 
-def _chosen_desk_day(slug: str) -> tuple[Hub, tuple[Resource, date] | None]:
-    """The hub, and the desk and day the posted form names (None, with a message, if it does not:
-    404 for a desk of another hub)."""
+def _chosen_desk_day(slug: str) -> tuple[Resource, date] | None:
+    """The desk and day the posted form names (None, with a message, if it does not; 404 for a
+    desk of another hub)."""
     hub = member_bookings.active_hub(slug)
     form = DeskDayForm()
     if not form.validate_on_submit() or form.day.data is None or form.resource_id.data is None:
         flash(gettext("Choose a desk and a date."), "error")
-        return hub, None
-    return hub, (member_bookings.resource_at_hub(hub, form.resource_id.data), form.day.data)
+        return None
+    return member_bookings.resource_at_hub(hub, form.resource_id.data), form.day.data
 
 
 # -- rooms -------------------------------------------------------------------------------------
@@ -199,6 +246,7 @@ def room(slug: str, resource_id: int) -> str | Response:
     opening = hub.opening_interval(day)
     starts = slot_starts(hub, resource, opening)
     form = RoomBookingForm()
+    paid_hours = None
     fill_room_choices(form, starts, {slot.start for slot in state.slots}, resource)
     preselect(
         form,
@@ -215,12 +263,17 @@ def room(slug: str, resource_id: int) -> str | Response:
             raise
         except DomainError as error:
             form.form_errors.append(describe(error))
+            if error.code == "quota_exceeded":
+                paid_hours = holds.paid_hours_offer(
+                    hub, start, timedelta(minutes=form.minutes.data or 0), error
+                )
         else:
             flash(gettext("Booked: %(name)s.", name=resource.name), "success")
             return redirect(url_for(".booking", booking_id=booking.id))
     timeline = member_bookings.room_timeline(state, opening, resource.slot_minutes)
     return render_template(
         "member/room.html",
+        slots=floor_page.timeline_rows(hub, resource.id, day, timeline),
         hub=hub,
         resource=resource,
         state=state,
@@ -230,6 +283,7 @@ def room(slug: str, resource_id: int) -> str | Response:
         closure=hub.closure_on(day),
         timeline=timeline,
         form=form,
+        paid_hours=paid_hours,
     )
 
 
@@ -292,7 +346,9 @@ def my_bookings() -> str:
 @member.get("/bookings/<int:booking_id>")
 def booking(booking_id: int) -> str:
     line = member_bookings.my_booking(me().id, booking_id)
-    return render_template("member/booking.html", line=line)
+    return render_template(
+        "member/booking.html", line=line, pay_order=holds.pending_order_of(line.booking.id)
+    )
 
 
 @member.get("/bookings/<int:booking_id>/cancel")
@@ -307,13 +363,18 @@ def confirm_cancel(booking_id: int) -> str | Response:
 @member.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int) -> Response:
     try:
-        cancelled = bookings.cancel_booking(booking_id, member_id=me().id)
+        cancelled = refunds.cancel_with_refund(booking_id, member_id=me().id)
     except NotFound:
         raise
     except DomainError as error:
         flash(gettext("Not cancelled: %(reason)s", reason=describe(error)), "error")
     else:
-        flash(gettext("Cancelled: %(name)s.", name=cancelled.resource.name), "success")
+        flash(gettext("Cancelled: %(name)s.", name=cancelled.booking.resource.name), "success")
+        if cancelled.refund is not None:
+            flash(
+                gettext("%(amount)s is refunded.", amount=rupiah(cancelled.refund.amount_idr)),
+                "success",
+            )
     return redirect(url_for(".my_bookings"))
 
 
@@ -364,8 +425,8 @@ def _hours(count: float | None) -> str:
     return gettext("%(hours)s h", hours=format_decimal(count or 0, "#,##0.#", locale=get_locale()))
 
 
-def _back_to_floor(hub: Hub, resource: Resource, day: date) -> Response:
-    return redirect(url_for(".floor", slug=hub.slug, floor=resource.floor_id, day=day))
+def _back_to_floor(slug: str, floor_id: int, day: date) -> Response:
+    return redirect(url_for(".floor", slug=slug, floor=floor_id, day=day))
 
 
 def _series_request(form: SeriesForm, hub: Hub, resource: Resource) -> recurring.SeriesRequest:

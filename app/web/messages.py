@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from app.i18n import money
+from app.i18n import money, rupiah
 from app.services.errors import DomainError
 
 Details = dict[str, Any]
@@ -50,9 +50,23 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     ),
     "invalid_transition": lambda d: gettext("This booking cannot be changed that way now."),
     "not_found": lambda d: gettext("Not found."),
+    "order_not_payable": lambda d: gettext("This is paid already, or cancelled."),
+    "refund_too_large": lambda d: gettext(
+        "That is more than is left to refund (%(left)s).", left=rupiah(d.get("left_idr", 0))
+    ),
+    "not_refundable": lambda d: gettext("This payment is refunded in full already."),
+    "cash_up_recorded": lambda d: gettext("The cash-up of that day is recorded already."),
+    "no_payment_provider": lambda d: gettext(
+        "Online payment is not available here: please pay at the front desk."
+    ),
     "invalid_token": lambda d: gettext("This link is not valid or has expired."),
     "pass_unavailable": lambda d: gettext("This booking is cancelled or over, so it has no pass."),
     "no_email_address": lambda d: gettext("This account has no email address to send it to."),
+    "registration_closed": lambda d: gettext("Registration for this event is not open."),
+    "not_eligible": lambda d: gettext("This event is for other members (plan or programme step)."),
+    "already_registered": lambda d: gettext("You are already registered for this event."),
+    "slot_taken": lambda d: gettext("This time is already taken."),
+    "step_already_recorded": lambda d: gettext("This programme step is already recorded."),
     "amount_out_of_range": lambda d: gettext(
         "Card payments here take %(minimum)s to %(maximum)s; please pay this at the front desk.",
         minimum=money(d["minimum_minor"]),

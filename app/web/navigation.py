@@ -16,8 +16,14 @@ MENU = [
     ("member.my_bookings", _l("My bookings"), "member"),
     ("member.membership", _l("Membership"), "member"),
     ("passes.my_pass", _l("My pass"), "member"),
+    ("billing.history", _l("Billing"), "member"),
+    ("account.notifications", _l("Account"), "member"),
+    ("programmes.my_journey", _l("Programme"), "member"),
+    ("programmes.office_hours", _l("Office hours"), "mentor"),
     ("frontdesk.index", _l("Front desk"), "staff"),
     ("devices.index", _l("Devices"), "staff"),
+    ("programme_staff.index", _l("Programmes"), "staff"),
+    ("reports.impact", _l("Impact"), "admin"),
     ("admin.index", _l("Admin"), "admin"),
 ]
 
@@ -34,7 +40,7 @@ def nav_items() -> list[NavItem]:
         return []
     user = current_user
     admin = any(grant.role in (Role.HUB_ADMIN, Role.PROGRAMME_ADMIN) for grant in user.roles)
-    allowed = {"member": True, "staff": user.is_staff, "admin": admin}
+    allowed = {"member": True, "staff": user.is_staff, "admin": admin, "mentor": user.is_mentor}
     links = [
         (url_for(endpoint), str(label))
         for endpoint, label, audience in MENU

@@ -1,7 +1,7 @@
 """Stripe: one Stripe customer per member, and the webhook events already processed.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 23:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

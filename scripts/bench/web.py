@@ -171,6 +171,37 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) gunicorn's master and workers have used so far. Per request
+        it is what the server costs whatever else the machine is running: wrk's rates fall when
+        other work shares the cores, the CPU a request takes hardly moves."""
+        pids = [self.process.pid, *_children(self.process.pid)]
+        return sum(_cpu_seconds(pid) for pid in pids)
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a worker gone since the list was read
+        return 0.0
+    # Fields 14 and 15 of proc(5) (utime, stime), counted after the command's closing bracket.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server: Server, path: str, *args: Any, **kwargs: Any) -> dict[str, float]:
+    """A wrk run (`wrk`'s arguments after the port) with the server's CPU milliseconds per
+    request beside it."""
+    before = server.cpu_seconds()
+    result = wrk(server.port, path, *args, **kwargs)
+    spent = server.cpu_seconds() - before
+    result["server_cpu_ms"] = spent * 1000 / max(result["requests"], 1)
+    return result
+
 
 def wrk(
     port: int, path: str, clients: int, seconds: int, script: str, *args: str, cookie: str = ""
@@ -189,6 +220,7 @@ def wrk(
     line = next(row for row in output.splitlines() if row.startswith("RESULT"))
     requests, duration_us, p50, p95, p99, errors, booked, refused = map(int, line.split()[1:])
     return {
+        "requests": requests,
         "req_s": requests / (duration_us / 1e6),
         "p50_ms": p50 / 1000,
         "p95_ms": p95 / 1000,
@@ -289,8 +321,8 @@ def run_backend(backend: str, args: argparse.Namespace, pg_url: str) -> dict[str
             floor_path = f"/m/{data.hub_slug}/?day={data.busy_day.isoformat()}"
             assert "A01" in _get_text(server.port, floor_path, floor_cookie)
             for clients in args.clients:
-                ceiling = wrk(server.port, STATIC_PATH, clients, args.seconds, "")
-                floor = wrk(server.port, floor_path, clients, args.seconds, "", cookie=floor_cookie)
+                ceiling = measured(server, STATIC_PATH, clients, args.seconds, "")
+                floor = measured(server, floor_path, clients, args.seconds, "", cookie=floor_cookie)
                 results[f"static c{clients}"] = ceiling
                 results[f"floor page c{clients}"] = floor | {
                     "ratio": floor["req_s"] / ceiling["req_s"]
@@ -298,8 +330,8 @@ def run_backend(backend: str, args: argparse.Namespace, pg_url: str) -> dict[str
             offset = 0
             for clients in args.clients:
                 # Each run continues in the booking file where the last one stopped.
-                booking = wrk(
-                    server.port,
+                booking = measured(
+                    server,
                     f"/m/{BENCH_HUB}/book",
                     clients,
                     args.seconds,
@@ -360,10 +392,14 @@ def main() -> None:
                     r["p99_ms"],
                     r.get("ratio", float("nan")),
                     r["errors"],
+                    r["server_cpu_ms"],
                 ]
             )
         print_table(
-            ["request", "req/s", "done/s", "p50 ms", "p95 ms", "p99 ms", "of ceiling", "errors"],
+            [
+                *("request", "req/s", "done/s", "p50 ms", "p95 ms", "p99 ms", "of ceiling"),
+                *("errors", "server CPU ms/request"),
+            ],
             rows,
         )
         print("burst:", json.dumps(results["burst"]))

@@ -76,6 +76,9 @@ def test_front_desk_checks_in_a_member_and_registers_a_walk_in(
     desk.check("#consent")
     desk.locator("form button[type=submit].primary").click()
     expect(desk.locator(".alert-success")).to_contain_text("Wayan Sudirta")
+    # The day pass is paid first: the desk lands on its receipt, to print, then goes back.
+    expect(desk.locator("article.receipt")).to_contain_text("Day Pass")
+    desk.locator("a.fd-back").click()
     walk_in = desk.locator("table.fd-arrivals tbody tr", has_text="Wayan Sudirta")
     expect(walk_in).to_contain_text("E07")
     expect(walk_in.locator(".badge.confirmed")).to_have_count(1)

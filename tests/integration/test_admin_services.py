@@ -91,7 +91,7 @@ def test_only_programme_admins_create_hubs_and_plans(admin_of, a_hub, programme_
     hub = hub_admin.create_hub(programme_admin, details)
     assert hub.zone_label == "WIT"
     plan = plan_admin.create_plan(programme_admin, terms)
-    assert plan.price_minor == 0
+    assert plan.price_idr == 0
 
 
 def test_unknown_time_zone_is_invalid_input(programme_admin) -> None:

@@ -55,7 +55,7 @@ def test_lazy_loads_are_caught(a_desk: Resource) -> None:
         _ = a_desk.floor.name
 
 
-def test_booking_a_desk_is_nine_statements(clock, a_desk: Resource, a_member: User) -> None:
+def test_booking_a_desk_is_eleven_statements(clock, a_desk: Resource, a_member: User) -> None:
     clock(hub_time(a_desk.hub, MONDAY, 7))
     desk_id, member_id = a_desk.id, a_member.id
     db.session.expire_all()  # as in a request: nothing of the member or the desk is loaded
@@ -63,11 +63,12 @@ def test_booking_a_desk_is_nine_statements(clock, a_desk: Resource, a_member: Us
         bookings.book_whole_day(member_id, desk_id, MONDAY)
     kinds = [s.split()[0] for s in statements]
     # member (locked), memberships with plans, desk with floor and hub (locked), the hub's
-    # closures and opening hours; one desk a day, the month's quota, overlaps; the insert.
-    assert kinds == ["SELECT"] * 8 + ["INSERT"], statements
+    # closures and opening hours; one desk a day, the month's quota, overlaps; the insert;
+    # then the member's notification opt-outs and the confirmation queued in the outbox.
+    assert kinds == ["SELECT"] * 8 + ["INSERT", "SELECT", "INSERT"], statements
 
 
-def test_booking_a_room_is_nine_statements(clock, a_room: Resource, a_member: User) -> None:
+def test_booking_a_room_is_ten_statements(clock, a_room: Resource, a_member: User) -> None:
     clock(hub_time(a_room.hub, MONDAY, 7))
     room_id, member_id = a_room.id, a_member.id
     start = hub_time(a_room.hub, MONDAY, 9)
@@ -76,4 +77,8 @@ def test_booking_a_room_is_nine_statements(clock, a_room: Resource, a_member: Us
     with statements_without_lazy_loads() as statements:
         bookings.book(member_id, room_id, start, end)
     # Rooms skip the one-desk-a-day count.
-    assert [s.split()[0] for s in statements] == ["SELECT"] * 7 + ["INSERT"], statements
+    assert [s.split()[0] for s in statements] == ["SELECT"] * 7 + [
+        "INSERT",
+        "SELECT",
+        "INSERT",
+    ], statements

@@ -16,6 +16,7 @@ from app.models import (
     BookingStatus,
     Membership,
     MembershipStatus,
+    PaymentMethod,
     Role,
     User,
 )
@@ -41,7 +42,7 @@ def day_pass(make_plan):
     return make_plan(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,
+        price_idr=50_000,
         billing_interval=BillingInterval.DAY,
     )
 
@@ -54,7 +55,8 @@ def walk_in(resource_id: int, **fields) -> desk.WalkIn:
         "sector": "kuliner",
         "kecamatan": "Tebet",
         "resource_id": resource_id,
-        "payment_method": desk.PaymentMethod.QRIS,
+        "payment_method": PaymentMethod.QRIS,
+        "reference": "QRIS-RRN-000123",
         "consent": True,
         "email": "",
     }
@@ -215,14 +217,21 @@ def test_walk_in_creates_member_day_pass_and_booking(clock, a_hub, a_desk, staff
     assert booking.resource_id == a_desk.id
     assert booking.start_at == hub_time(a_hub, MONDAY, 8)
     assert audit_actions() == [
+        "payment_recorded",
         "member_created",
         "membership_created",
         "booking_created",
         "walk_in_registered",
     ]
+    # The day pass is paid in the ledger, with its reference and the hub's first receipt.
+    assert result.payment is not None
+    assert (result.payment.amount_idr, result.payment.method) == (50_000, PaymentMethod.QRIS)
+    assert result.payment.reference == "QRIS-RRN-000123"
+    assert result.payment.receipt_number == f"2026-{a_hub.id:03d}-000001"
+    assert result.payment.recorded_by_id == staff.id
     sold = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "membership_created"))
     assert sold.after["payment_method"] == "qris"
-    assert sold.after["price_minor"] == 5_000_000
+    assert sold.after["price_idr"] == 50_000
     assert {e.actor_id for e in db.session.scalars(select(AuditEntry))} == {staff.id}
 
 

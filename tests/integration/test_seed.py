@@ -44,6 +44,13 @@ TABLES = [
     "role_grants",
     "memberships",
     "bookings",
+    "business_profiles",
+    "employment_records",
+    "step_records",
+    "events",
+    "event_registrations",
+    "mentor_slots",
+    "mentoring_sessions",
 ]
 
 
@@ -78,6 +85,11 @@ def test_seed_demo_is_idempotent(fresh_app: Flask) -> None:
     assert "admin@demo.ruang.id" in output
     assert first["hubs"] == 5
     assert first["closures"] > 0
+    assert first["business_profiles"] == 3
+    assert first["events"] == 1  # a training this week
+    assert first["event_registrations"] == 1
+    assert first["mentor_slots"] == 3
+    assert first["mentoring_sessions"] == 1
 
 
 def test_seed_demo_creates_what_the_issue_asks(fresh_app: Flask) -> None:
@@ -106,8 +118,8 @@ def test_seed_demo_creates_what_the_issue_asks(fresh_app: Flask) -> None:
         assert any(h.timezone == "Asia/Makassar" for h in hubs.values())
 
         plans = db.session.scalars(select(Plan)).all()
-        assert any(p.subsidised and p.price_minor == 0 for p in plans)
-        assert any(p.billing_interval is BillingInterval.MONTH and p.price_minor > 0 for p in plans)
+        assert any(p.subsidised and p.price_idr == 0 for p in plans)
+        assert any(p.billing_interval is BillingInterval.MONTH and p.price_idr > 0 for p in plans)
         assert any(p.billing_interval is BillingInterval.DAY for p in plans)
         db.session.remove()
 

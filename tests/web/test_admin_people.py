@@ -62,7 +62,7 @@ def test_programme_admin_creates_plan_in_rupiah(client, login, programme_admin) 
     assert client.get("/admin/plans/new").status_code == 200
     assert client.post("/admin/plans/new", data=PLAN).status_code == 302
     plan = db.session.scalar(select(Plan).where(Plan.code == "umkm-gratis"))
-    assert plan.price_minor == 5_000_000
+    assert plan.price_idr == 50_000
     assert (plan.desk_days_per_month, plan.room_hours_per_month) == (8, None)
     assert plan.subsidised
     page = client.get("/admin/plans")

@@ -14,6 +14,7 @@ from app.models import (
     Booking,
     BookingSource,
     BookingStatus,
+    Payment,
     Role,
     User,
 )
@@ -37,7 +38,7 @@ def day_pass(make_plan):
     return make_plan(
         code="day-pass",
         name="Day Pass",
-        price_minor=5_000_000,
+        price_idr=50_000,
         billing_interval=BillingInterval.DAY,
     )
 
@@ -318,7 +319,10 @@ def test_walk_in_registers_member_day_pass_and_desk(
         hub_url(a_hub, "walk-in"), data={**WALK_IN, "resource_id": a_desk.id}
     )
     assert response.status_code == 302, response.text
-    assert response.headers["Location"].endswith(hub_url(a_hub))
+    # The day pass is paid: the desk goes on to its receipt, to print (there is no email).
+    payment = db.session.scalar(select(Payment))
+    assert (payment.amount_idr, payment.method.value) == (50_000, "cash")
+    assert response.headers["Location"].endswith(f"/billing/receipts/{payment.id}")
     member = db.session.scalar(select(User).where(User.name == "Budi Santoso"))
     assert member.password_hash is None
     assert member.memberships[0].plan_id == day_pass.id

@@ -64,7 +64,7 @@ def test_choosing_a_language_without_an_account(client) -> None:
 
 
 def test_money_in_rupiah_per_locale(clock, client, login, make_plan, make_member) -> None:
-    login(make_member(plan=make_plan(name="Bulanan", price_minor=5_000_000)))
+    login(make_member(plan=make_plan(name="Bulanan", price_idr=50_000)))
     indonesian = main_text(client.get("/m/membership", headers=ID).text)
     assert "Rp 50.000 / bulan" in indonesian
     assert "Keanggotaan saya" in indonesian
@@ -74,7 +74,7 @@ def test_money_in_rupiah_per_locale(clock, client, login, make_plan, make_member
 
 def test_free_plan_says_gratis_not_available(clock, client, login, make_plan, make_member):
     """`Free` is both a price and a desk's state: the price has its own context."""
-    login(make_member(plan=make_plan(name="Gratis", price_minor=0)))
+    login(make_member(plan=make_plan(name="Gratis", price_idr=0)))
     page = client.get("/m/membership", headers=ID).text
     assert '<p class="price">Gratis' in page
 

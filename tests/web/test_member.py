@@ -116,13 +116,62 @@ def test_floor_plan_draws_every_state_with_a_legend(
     assert f'href="/m/{a_hub.slug}/desk/{free.id}?day={TUESDAY}"' in page
     assert 'class="legend"' in page
     assert "Booked by you (1)" in page
-    # The list under the plan offers the same desks, each with a one-tap booking form.
-    assert f'id="res-{free.id}"' in page
-    assert f'name="resource_id" value="{free.id}"' in page
+    # The list of the same desks, each with a one-tap booking form, is drawn only when asked.
+    assert f'id="res-{free.id}"' not in page
+    listed = client.get(f"/m/{a_hub.slug}/list?day={TUESDAY}").text
+    assert f'id="res-{free.id}"' in listed
+    assert f'name="resource_id" value="{free.id}"' in listed
     # On Monday A02 is taken by someone else: no booking form for it, a waitlist one instead.
     monday = client.get(f"/m/{a_hub.slug}/?day={MONDAY}").text
     assert 'class="res taken"' in monday
-    assert f'action="/m/{a_hub.slug}/waitlist"' in monday
+    assert (
+        f'action="/m/{a_hub.slug}/waitlist"'
+        in client.get(f"/m/{a_hub.slug}/list?day={MONDAY}").text
+    )
+
+
+def test_plan_drawn_again_shows_each_change_at_once(
+    clock, client, login, siti, other, a_hub, a_room, make_resource
+) -> None:
+    """The plan's pass and drawing are reused while nothing on them changes: a booking by
+    someone else, the viewer's own booking, a room slot going by, a change to a desk, each shows
+    on the next view, and one member's "mine" never reaches another's plan."""
+    desk = make_resource(a_hub, name="A01", x=10, y=10, width=56, height=48)
+    login(siti)
+    floor_url = f"/m/{a_hub.slug}/?day={MONDAY}"
+
+    def plan(url: str = floor_url) -> str:
+        page = client.get(url).text
+        return page[page.index("<svg") : page.index("</svg>")]
+
+    assert f'class="res free" data-sheet="res-{desk.id}"' in plan()
+    bookings.book_whole_day(other.id, desk.id, MONDAY)
+    assert f'class="res taken" data-sheet="res-{desk.id}"' in plan()
+    # Budi sees his own desk as his, Siti (the same rows, no booking of hers) as taken.
+    login(other)
+    assert f'class="res mine" data-sheet="res-{desk.id}"' in plan()
+    login(siti)
+    assert f'class="res taken" data-sheet="res-{desk.id}"' in plan()
+    # The room's free slots count down as the morning goes by (08:00 WIB: 18 slots to 17:00).
+    room_list = f"/m/{a_hub.slug}/list?day={MONDAY}"
+    assert "18 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 8, 30))
+    assert "17 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 8, 59))
+    assert "17 free slots" in client.get(room_list).text
+    clock(hub_time(a_hub, MONDAY, 9, 0))
+    assert "16 free slots" in client.get(room_list).text
+    # The room's last half hour is booked: at 16:29 its 16:00 slot is still free, from 16:30
+    # nothing is left (the pass is reused within a minute, never across one).
+    bookings.book(other.id, a_room.id, hub_time(a_hub, MONDAY, 16, 30), hub_time(a_hub, MONDAY, 17))
+    clock(hub_time(a_hub, MONDAY, 16, 29) + timedelta(seconds=59))
+    assert f'class="res free" data-sheet="res-{a_room.id}"' in plan()
+    clock(hub_time(a_hub, MONDAY, 16, 30))
+    assert f'class="res taken" data-sheet="res-{a_room.id}"' in plan()
+    # A desk renamed by an admin is drawn with its new name.
+    desk.name = "A01-Jendela"
+    db.session.commit()
+    assert "A01-Jendela" in plan()
 
 
 def test_list_under_the_plan_is_folded_and_one_line_per_resource(
@@ -131,9 +180,10 @@ def test_list_under_the_plan_is_folded_and_one_line_per_resource(
     for n in range(2, 30):
         make_resource(a_hub, name=f"A{n:02}")
     login(siti)
-    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
+    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}&list=1").text
     folded = page[page.index('<details class="res-details"') : page.index("</details>")]
     assert "(30)" in folded
+    assert "data-loaded" in folded
     assert folded.count('class="res-item ') == 30
     # One line each: no room timeline (the room's own page has it), one action per line.
     assert 'class="timeline' not in folded
@@ -142,6 +192,27 @@ def test_list_under_the_plan_is_folded_and_one_line_per_resource(
     assert folded.count("<form ") == 29
     # The waitlist hint is written once per taken desk only, for the sheet to show.
     assert "If a seat frees up" not in folded
+    # The fragment the page fetches holds the same lines.
+    fetched = client.get(f"/m/{a_hub.slug}/list?day={TUESDAY}").text
+    assert fetched.count('class="res-item ') == 30
+    assert "<html" not in fetched
+
+
+def test_floor_page_draws_the_list_only_when_asked(
+    clock, client, login, siti, a_hub, a_desk, a_room, make_resource
+) -> None:
+    for n in range(2, 30):
+        make_resource(a_hub, name=f"A{n:02}")
+    login(siti)
+    page = client.get(f"/m/{a_hub.slug}/?day={TUESDAY}").text
+    folded = page[page.index('<details class="res-details"') : page.index("</details>")]
+    # The count is there, the 30 lines are not: the page links to itself with the list drawn
+    # (no script) and names the fragment the script fetches when the list is unfolded.
+    assert "(30)" in folded
+    assert 'class="res-item ' not in folded
+    assert f"day={TUESDAY}&amp;list=1#list" in folded
+    assert f'data-list-url="/m/{a_hub.slug}/list?' in folded
+    assert " open" not in folded.split(">", 1)[0]
 
 
 def test_plan_is_wide_enough_for_fingers(clock, client, login, siti, a_hub, make_resource):
@@ -442,7 +513,7 @@ def test_membership_shows_plan_price_and_quotas(
 ) -> None:
     plan = make_plan(
         name="UMKM Gratis",
-        price_minor=0,
+        price_idr=0,
         desk_days_per_month=12,
         room_hours_per_month=4,
         guests_per_month=2,
@@ -465,7 +536,7 @@ def test_membership_shows_plan_price_and_quotas(
 
 
 def test_membership_price_in_rupiah(clock, client, login, make_plan, make_member) -> None:
-    member = make_member(plan=make_plan(name="Bulanan", price_minor=75_000_000), locale="en")
+    member = make_member(plan=make_plan(name="Bulanan", price_idr=750_000), locale="en")
     login(member)
     page = client.get("/m/membership").text
     assert re.search(r"Rp 750[.,]000 / month", page)

@@ -57,6 +57,7 @@ from app.services.access.keys import cached_published_keys, published_keys
 from app.services.booking.bookings import CHECK_IN_EARLY
 from app.services.devices.occupancy import people_in_zone
 from app.services.errors import NotFound
+from app.services.programmes.event_passes import event_admits
 from app.services.transactions import transaction
 from devices import passcode
 
@@ -282,7 +283,7 @@ def _check(
     if holder.suspended:
         raise _Denied(Reason.MEMBER_SUSPENDED)
     staff = holder.kind is PassKind.STAFF
-    ctx.booking_id = _entitlement(holder, hub)
+    ctx.booking_id = _entitlement(holder, hub, claims.pass_id, now)
     if not staff and not hub.calendar.is_open_at(now):
         raise _Denied(Reason.HUB_CLOSED)
     if ctx.door is not None:
@@ -295,7 +296,11 @@ def _check_door(
     """Room bookings, anti-passback and zone capacity: the checks that depend on the door."""
     if door.kind is DoorKind.ROOM and not staff:
         member_id = ctx.member_id
-        if member_id is None or not _has_booking_covering(member_id, door.resource_id, now):
+        if ctx.holder is not None and ctx.holder.kind is PassKind.EVENT:
+            assert ctx.claims is not None
+            if not event_admits(ctx.claims.pass_id, now, door.resource_id or -1):
+                raise _Denied(Reason.ROOM_NOT_BOOKED)
+        elif member_id is None or not _has_booking_covering(member_id, door.resource_id, now):
             raise _Denied(Reason.ROOM_NOT_BOOKED)
     if door.anti_passback and _last_direction(ctx) == direction:
         raise _Denied(Reason.ANTI_PASSBACK)
@@ -308,7 +313,7 @@ def _check_door(
         raise _Denied(Reason.ZONE_FULL)
 
 
-def _entitlement(holder: _Holder, hub: HubEntry) -> int | None:
+def _entitlement(holder: _Holder, hub: HubEntry, pass_id: int, now: datetime) -> int | None:
     """Refuse a holder with no right to be at the hub now; return the booking a grant would
     check in, if any."""
     if holder.kind is PassKind.STAFF:
@@ -318,6 +323,10 @@ def _entitlement(holder: _Holder, hub: HubEntry) -> int | None:
         return None
     if holder.kind is PassKind.GUEST:
         return None  # its token is valid only on the invited day, at the invited hub
+    if holder.kind is PassKind.EVENT:
+        if not event_admits(pass_id, now):  # its place and event still on, and running now
+            raise _Denied(Reason.NO_ENTITLEMENT)
+        return None
     if holder.kind is PassKind.DAY:
         if holder.day_booking_id is None:
             raise _Denied(Reason.NO_ENTITLEMENT)

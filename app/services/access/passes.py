@@ -28,6 +28,8 @@ TOKEN_KIND = {
     PassKind.DAY: passcode.PassKind.DAY,
     PassKind.GUEST: passcode.PassKind.GUEST,
     PassKind.STAFF: passcode.PassKind.STAFF,
+    # Valid for the event's time only; readers treat it as a dated pass, as they do a day pass.
+    PassKind.EVENT: passcode.PassKind.DAY,
 }
 
 
@@ -149,10 +151,17 @@ def report_lost_phone(member_id: int) -> int:
 
 
 def revoke_passes_of(
-    *, booking_id: int | None = None, member_id: int | None = None, reason: str
+    *,
+    booking_id: int | None = None,
+    member_id: int | None = None,
+    pass_ids: list[int] | None = None,
+    reason: str,
 ) -> int:
-    """Revoke every live pass of a booking or of a member, in the caller's transaction."""
+    """Revoke every live pass of a booking, of a member or among `pass_ids`, in the caller's
+    transaction."""
     stmt = select(Pass).where(Pass.revoked_at.is_(None))
+    if pass_ids is not None:
+        stmt = stmt.where(Pass.id.in_(pass_ids))
     if booking_id is not None:
         stmt = stmt.where(Pass.booking_id == booking_id)
     if member_id is not None:
@@ -204,6 +213,11 @@ def _new_pass(kind: PassKind, **fields: object) -> Pass:
     db.session.add(new)
     db.session.flush()
     return new
+
+
+def dated_pass_token(keyring: Keyring, holder_pass: Pass) -> IssuedToken:
+    """The token of a pass with a fixed validity window (day, guest and event passes)."""
+    return _sign_whole(keyring, holder_pass)
 
 
 def _sign_whole(keyring: Keyring, holder_pass: Pass) -> IssuedToken:

@@ -1,24 +1,30 @@
 """What is free: every resource of a floor on one local day, and one resource over a range.
 
-Read-only. Floor availability is two indexed queries (resources of the floor, then the day's
-active bookings joined to them) and a pass in Python; benchmarks in scripts/bench/.
+Read-only. Floor availability is two indexed queries (the columns of the floor's resources, then
+the day's active bookings joined to them) and a pass in Python over plain rows: no ORM entity is
+built, because the floor page reads every resource of the floor on every view (benchmarks in
+scripts/bench/, docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ACTIVE_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
+from app.models import HOLDING_STATUSES, Booking, BookingMode, Floor, Hub, Resource, ResourceKind
 from app.models.base import utcnow
 from app.models.bookings import MAX_BOOKING_LENGTH, peak_overlap
 from app.services.booking.placement import get_or_404
 from app.services.errors import InvalidInput
+from app.services.hubs.calendar import calendar_of
 
 MAX_RANGE_DAYS = 62
 
@@ -71,6 +77,49 @@ class FloorDay:
         return self.opening is not None
 
 
+class _ResourceFacts(Protocol):
+    """What the availability pass reads of a resource: a Resource, or a row of its columns."""
+
+    id: int
+    name: str
+    kind: ResourceKind
+    booking_mode: BookingMode
+    capacity: int
+    slot_minutes: int
+    x: int
+    y: int
+    width: int
+    height: int
+    active: bool
+
+
+_RESOURCE_COLUMNS = (
+    Resource.id,
+    Resource.name,
+    Resource.kind,
+    Resource.booking_mode,
+    Resource.capacity,
+    Resource.slot_minutes,
+    Resource.x,
+    Resource.y,
+    Resource.width,
+    Resource.height,
+    Resource.active,
+)
+
+
+@dataclass(frozen=True)
+class _HubFacts:
+    """What the pass reads of the hub, read once per call."""
+
+    zone: ZoneInfo
+    room_buffer: timedelta
+
+    @classmethod
+    def of(cls, hub: Hub) -> _HubFacts:
+        return cls(hub.zone, timedelta(minutes=hub.room_buffer_minutes))
+
+
 @dataclass(frozen=True)
 class _Held:
     member_id: int
@@ -85,27 +134,55 @@ def floor_day(
     now = now or utcnow()
     floor = get_or_404(Floor, floor_id)
     hub = floor.hub
-    opening = hub.opening_interval(day)
+    opening = calendar_of(hub).opening_interval(day)
     day_start, day_end = _day_window(hub, day, opening)
-    resources = (
-        db.session.execute(
-            select(Resource).where(Resource.floor_id == floor_id).order_by(Resource.name)
-        )
-        .scalars()
-        .all()
-    )
-    held = _held_by_resource(
+    resources = db.session.execute(
+        select(*_RESOURCE_COLUMNS).where(Resource.floor_id == floor_id).order_by(Resource.name)
+    ).all()
+    held = _active_between(
         select(Booking.resource_id, Booking.member_id, Booking.start_at, Booking.end_at)
         .join(Resource, Booking.resource_id == Resource.id)
         .where(Resource.floor_id == floor_id),
         day_start,
         day_end,
     )
-    states = [
+    # A viewer who holds nothing here sees what every such viewer sees: they share one pass.
+    if not any(member_id == viewer_id for _, member_id, _, _ in held):
+        viewer_id = None
+    states = _floor_pass(
+        _HubFacts.of(hub), tuple(resources), tuple(held), opening, viewer_id, _as_of(now, opening)
+    )
+    return FloorDay(floor.id, hub.id, day, opening, list(states))
+
+
+@functools.lru_cache(maxsize=128)
+def _floor_pass(
+    hub: _HubFacts,
+    resources: tuple[_ResourceFacts, ...],
+    held_rows: tuple[tuple[int, int, datetime, datetime], ...],
+    opening: tuple[datetime, datetime] | None,
+    viewer_id: int | None,
+    now: datetime,
+) -> tuple[ResourceDay, ...]:
+    """The floor's resources as the viewer sees them, from the rows just read. A pure function
+    of its arguments, so while neither the rows nor the minute change (every member opening the
+    floor page when the booking window opens), the pass is made once per process and reused."""
+    held: dict[int, list[_Held]] = defaultdict(list)
+    for resource_id, member_id, start, end in held_rows:
+        held[resource_id].append(_Held(member_id, start, end))
+    return tuple(
         _resource_day(hub, resource, opening, held.get(resource.id, []), viewer_id, now)
         for resource in resources
-    ]
-    return FloorDay(floor.id, hub.id, day, opening, states)
+    )
+
+
+def _as_of(now: datetime, opening: tuple[datetime, datetime] | None) -> datetime:
+    """`now` to the minute, which the pass cannot tell apart from `now`: every instant it
+    compares with it (the closing time, slot ends) falls on a whole minute. A closing time set
+    to the second (never from the admin forms) keeps `now` exact."""
+    if opening is not None and (opening[1].second or opening[1].microsecond):
+        return now
+    return now.replace(second=0, microsecond=0)
 
 
 def resource_days(
@@ -133,12 +210,13 @@ def resource_days(
         range_end,
     ).get(resource_id, [])
     days = []
+    facts = _HubFacts.of(hub)
     day = first
     while day <= last:
         opening = hub.opening_interval(day)
         bounds = _day_window(hub, day, opening)
         todays = [h for h in held if h.start < bounds[1] and h.end > bounds[0]]
-        days.append(_resource_day(hub, resource, opening, todays, viewer_id, now))
+        days.append(_resource_day(facts, resource, opening, todays, viewer_id, now))
         day += timedelta(days=1)
     return days
 
@@ -153,22 +231,27 @@ def _day_window(
     return min(day_start, opening[0]), max(day_end, opening[1])
 
 
-def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:
+def _active_between(base: object, start: datetime, end: datetime) -> list[Any]:
+    """(resource id, member id, start, end) of the active bookings of `base` in [start, end)."""
     stmt = base.where(  # type: ignore[attr-defined]
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.status.in_(HOLDING_STATUSES),
         Booking.start_at >= start - MAX_BOOKING_LENGTH,
         Booking.start_at < end,
         Booking.end_at > start,
     )
+    return list(db.session.execute(stmt))
+
+
+def _held_by_resource(base: object, start: datetime, end: datetime) -> dict[int, list[_Held]]:
     held: dict[int, list[_Held]] = defaultdict(list)
-    for resource_id, member_id, b_start, b_end in db.session.execute(stmt):
+    for resource_id, member_id, b_start, b_end in _active_between(base, start, end):
         held[resource_id].append(_Held(member_id, b_start, b_end))
     return held
 
 
 def _resource_day(
-    hub: Hub,
-    resource: Resource,
+    hub: _HubFacts,
+    resource: _ResourceFacts,
     opening: tuple[datetime, datetime] | None,
     held: list[_Held],
     viewer_id: int | None,
@@ -182,13 +265,13 @@ def _resource_day(
         state = SeatState.NOT_BOOKABLE
     elif mine:
         state = SeatState.MINE
-    elif resource.is_whole_day:
+    elif resource.booking_mode is BookingMode.WHOLE_DAY:
         state = SeatState.FREE if seats_free else SeatState.TAKEN
     else:
-        slots = _free_slots(resource, opening, busy, now)
+        slots = _free_slots(hub, resource, opening, busy, now)
         state = SeatState.FREE if slots else SeatState.TAKEN
     if resource.booking_mode is BookingMode.TIMED and state is SeatState.MINE and opening:
-        slots = _free_slots(resource, opening, busy, now)
+        slots = _free_slots(hub, resource, opening, busy, now)
     return ResourceDay(
         resource_id=resource.id,
         name=resource.name,
@@ -209,30 +292,33 @@ def _resource_day(
 
 
 def _free_slots(
-    resource: Resource,
+    hub: _HubFacts,
+    resource: _ResourceFacts,
     opening: tuple[datetime, datetime],
     busy: tuple[tuple[datetime, datetime], ...],
     now: datetime,
 ) -> tuple[Slot, ...]:
     """Slots of the opening day with a free seat, not yet over, respecting room buffers."""
-    step = timedelta(minutes=resource.slot_minutes)
-    buffer = timedelta(
-        minutes=resource.hub.room_buffer_minutes if resource.kind is not ResourceKind.DESK else 0
-    )
+    minutes, capacity = resource.slot_minutes, resource.capacity
+    step = timedelta(minutes=minutes)
+    # A pool's seats are shared back to back; a room needs its buffer between two bookings.
+    pooled = capacity > 1 or resource.kind is ResourceKind.DESK
+    margin = timedelta(0) if pooled else hub.room_buffer
     free = []
     # Slots sit on the same local boundaries the booking rules check (multiples of the slot
     # length since local midnight), even when the hub opens between two of them.
-    local_open = opening[0].astimezone(resource.hub.zone)
-    past_boundary = (local_open.hour * 60 + local_open.minute) % resource.slot_minutes
+    local_open = opening[0].astimezone(hub.zone)
+    past_boundary = (local_open.hour * 60 + local_open.minute) % minutes
     slot_start = opening[0].replace(second=0, microsecond=0)
     if past_boundary or opening[0] != slot_start:
-        slot_start += timedelta(minutes=resource.slot_minutes - past_boundary)
+        slot_start += timedelta(minutes=minutes - past_boundary)
     while slot_start + step <= opening[1]:
         slot_end = slot_start + step
         if slot_end > now:
-            margin = timedelta(0) if resource.is_pool else buffer
-            taken = [(s, e) for s, e in busy if s < slot_end + margin and e > slot_start - margin]
-            seats = resource.capacity - peak_overlap(taken)
+            reach_start, reach_end = slot_start - margin, slot_end + margin
+            taken = [(s, e) for s, e in busy if s < reach_end and e > reach_start]
+            # No booking within reach: every seat is free, no need to count overlaps.
+            seats = capacity - peak_overlap(taken) if taken else capacity
             if seats > 0:
                 free.append(Slot(slot_start, slot_end, seats))
         slot_start = slot_end

@@ -23,6 +23,7 @@ from app.services.booking.placement import (
 )
 from app.services.booking.waitlist import offer_freed_seat
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
+from app.services.notifications import booking_mail
 from app.services.transactions import transaction
 
 #: How early before its start a booking may be checked in.
@@ -43,6 +44,7 @@ def book(
         booking = place_booking(
             member_id, resource_id, start, end, source=source, created_by_id=created_by_id
         )
+        booking_mail.booking_confirmed(booking)
     return booking
 
 
@@ -61,6 +63,7 @@ def book_whole_day(
         booking = place_locked(
             member, resource, *opening, source=source, created_by_id=created_by_id
         )
+        booking_mail.booking_confirmed(booking)
     return booking
 
 
@@ -73,28 +76,37 @@ def cancel_booking(
     hub's cut-off applies; staff pass `override_cutoff=True`.
     """
     with transaction():
-        booking = _get_booking(booking_id, member_id)
-        now = utcnow()
-        if booking.status is not BookingStatus.CONFIRMED:
-            raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
-        cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
-        if not override_cutoff and now > cutoff:
-            raise CancellationTooLate(
-                "it is too late to cancel this booking",
-                cutoff_minutes=booking.resource.hub.cancel_cutoff_minutes,
-            )
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
-        db.session.flush()
-        offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
+        booking = get_booking(booking_id, member_id)
+        mark_cancelled(booking, utcnow(), override_cutoff=override_cutoff)
     return booking
+
+
+def mark_cancelled(booking: Booking, now: datetime, *, override_cutoff: bool = False) -> None:
+    """CONFIRMED -> CANCELLED (the caller holds the booking's lock): its passes revoked, its
+    seat offered to the waitlist. Billing reuses it to refund a paid booking in the same
+    transaction."""
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise InvalidTransition(f"a {booking.status.value} booking cannot be cancelled")
+    if booking.source is BookingSource.EVENT:
+        raise InvalidTransition("this room is held for an event: move or cancel the event")
+    cutoff = booking.start_at - timedelta(minutes=booking.resource.hub.cancel_cutoff_minutes)
+    if not override_cutoff and now > cutoff:
+        raise CancellationTooLate(
+            "it is too late to cancel this booking",
+            cutoff_minutes=booking.resource.hub.cancel_cutoff_minutes,
+        )
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
+    booking_mail.booking_cancelled(booking)
+    db.session.flush()
+    offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
 
 
 def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
     """Mark the member as arrived: from CHECK_IN_EARLY before the start until the end."""
     with transaction():
-        booking = _get_booking(booking_id, member_id)
+        booking = get_booking(booking_id, member_id)
         mark_checked_in(booking, utcnow())
     return booking
 
@@ -102,7 +114,7 @@ def check_in(booking_id: int, *, member_id: int | None = None) -> Booking:
 def complete_booking(booking_id: int, *, member_id: int | None = None) -> Booking:
     """Check out: a checked-in booking is completed."""
     with transaction():
-        booking = _get_booking(booking_id, member_id)
+        booking = get_booking(booking_id, member_id)
         mark_completed(booking, utcnow())
     return booking
 
@@ -156,7 +168,8 @@ def mark_completed(booking: Booking, now: datetime) -> None:
 
 def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     """The hub's bookings not checked in within its no-show window become no_show, and their
-    seats go to the waitlist. Rows being changed by another worker are skipped, not waited for."""
+    seats go to the waitlist (an event's hold on its room is not released). Rows being changed
+    by another worker are skipped, not waited for."""
     deadline = now - timedelta(minutes=hub.no_show_minutes)
     late = db.session.scalars(
         select(Booking)
@@ -166,12 +179,14 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
             Floor.hub_id == hub.id,
             Booking.status == BookingStatus.CONFIRMED,
             Booking.start_at <= deadline,
+            Booking.source != BookingSource.EVENT,  # an event holds its room, scanned or not
         )
         .order_by(Booking.start_at)
         .with_for_update(of=Booking, skip_locked=True)
     ).all()
     for booking in late:
         booking.status = BookingStatus.NO_SHOW
+        booking_mail.booking_no_show(booking)
     db.session.flush()
     for booking in late:
         if booking.end_at > now:
@@ -179,7 +194,8 @@ def release_late_bookings(hub: Hub, now: datetime) -> list[Booking]:
     return list(late)
 
 
-def _get_booking(booking_id: int, member_id: int | None) -> Booking:
+def get_booking(booking_id: int, member_id: int | None) -> Booking:
+    """The booking, locked; with `member_id`, only that member's (others are NotFound)."""
     booking = get_or_404(Booking, booking_id, lock=True)
     if member_id is not None and booking.member_id != member_id:
         raise NotFound("no such booking", id=booking_id)  # never reveal others' bookings

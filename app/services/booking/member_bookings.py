@@ -15,6 +15,7 @@ from app.models import (
     ACTIVE_STATUSES,
     Booking,
     BookingMode,
+    BookingSource,
     BookingStatus,
     Floor,
     Hub,
@@ -132,7 +133,12 @@ def my_bookings(member_id: int, now: datetime | None = None) -> MyBookings:
     """Upcoming bookings (soonest first), recent past ones (latest first), waitlist entries."""
     now = now or utcnow()
     load = joinedload(Booking.resource).joinedload(Resource.floor).joinedload(Floor.hub)
-    mine = select(Booking).options(load).where(Booking.member_id == member_id)
+    # An event's hold on its room is the event's, not its creator's: changed with the event.
+    mine = (
+        select(Booking)
+        .options(load)
+        .where(Booking.member_id == member_id, Booking.source != BookingSource.EVENT)
+    )
     is_upcoming = (Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now)
     upcoming = db.session.scalars(mine.where(*is_upcoming).order_by(Booking.start_at)).all()
     past = db.session.scalars(

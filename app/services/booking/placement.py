@@ -93,8 +93,13 @@ def place_locked(
     created_by_id: int | None = None,
     series_id: str | None = None,
     now: datetime | None = None,
+    held_for_payment: bool = False,
 ) -> Booking:
-    """`place_booking` once `lock_for_booking` holds the member and the resource."""
+    """`place_booking` once `lock_for_booking` holds the member and the resource.
+
+    `held_for_payment`: hours beyond the plan's quota, which the member pays for. The quota is
+    not checked, and the booking is PENDING_PAYMENT: it holds the slot until paid or released.
+    """
     now = now or utcnow()
     start, end = rules.check_interval(start, end)
     hub = resource.hub
@@ -108,7 +113,8 @@ def place_locked(
     membership = rules.active_membership(member, hub, day)
     rules.check_advance_window(membership, hub, day, now)
     rules.check_one_desk_per_day(member, resource, day)
-    rules.check_quota(membership, resource, start, end)
+    if not held_for_payment:
+        rules.check_quota(membership, resource, start, end)
     rules.check_capacity(resource, start, end)
 
     booking = Booking(
@@ -116,7 +122,7 @@ def place_locked(
         member_id=member.id,
         start_at=start,
         end_at=end,
-        status=BookingStatus.CONFIRMED,
+        status=BookingStatus.PENDING_PAYMENT if held_for_payment else BookingStatus.CONFIRMED,
         source=source,
         exclusive=not resource.is_pool,
         series_id=series_id,

@@ -26,6 +26,7 @@ from app.models.bookings import overlapping_active, peak_overlap
 from app.services.booking import rules
 from app.services.booking.placement import get_or_404, place_booking
 from app.services.errors import DomainError, InvalidInput, NotFound
+from app.services.notifications import booking_mail
 from app.services.transactions import savepoint, transaction
 
 
@@ -116,6 +117,7 @@ def offer_freed_seat(
             continue  # still full, or this member cannot take it: the next in line may
         entry.status = WaitlistStatus.FULFILLED
         entry.booking = booking
+        booking_mail.waitlist_placed(booking)
         placed.append(booking)
     return placed
 

@@ -7,12 +7,11 @@ reveals nothing. Every change records its audit entry in the same transaction as
 
 from __future__ import annotations
 
-import enum
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -28,6 +27,8 @@ from app.models import (
     Hub,
     Membership,
     MembershipStatus,
+    Payment,
+    PaymentMethod,
     Plan,
     Resource,
     ResourceKind,
@@ -40,6 +41,14 @@ from app.models.bookings import MAX_BOOKING_LENGTH
 from app.models.members import WALK_IN_EMAIL_DOMAIN
 from app.models.plans import plan_hubs
 from app.services import audit
+from app.services.billing.orders import (
+    DAY_PASS_PLAN_CODE,
+    DeskPayment,
+    day_pass_order,
+    day_pass_plan,
+    fulfil,
+    take_desk_payment,
+)
 from app.services.booking import rules
 from app.services.booking.availability import SeatState, floor_day
 from app.services.booking.bookings import (
@@ -49,13 +58,13 @@ from app.services.booking.bookings import (
     release_late_bookings,
 )
 from app.services.booking.placement import get_or_404, place_booking
-from app.services.errors import DomainError, Forbidden, InvalidInput, NotFound
+from app.services.errors import Forbidden, InvalidInput, NoDayPassPlan, NotFound
 from app.services.people.accounts import find_user_by_email
-from app.services.people.registration import PRIVACY_NOTICE_VERSION
+from app.services.people.consent import PRIVACY_NOTICE_VERSION, record_consent
 from app.services.transactions import transaction
 
 #: The plan sold to walk-ins; hub admins create it (the demo seed does).
-WALK_IN_PLAN_CODE = "day-pass"
+WALK_IN_PLAN_CODE = DAY_PASS_PLAN_CODE
 #: Walk-ins who give no email get a unique address here: `.invalid` never delivers (RFC 2606).
 MIN_SEARCH_LENGTH = 2
 SEARCH_LIMIT = 20
@@ -64,19 +73,6 @@ BOOKING_FIELDS = ("status", "checked_in_at", "completed_at")
 NEW_BOOKING_FIELDS = ("member_id", "resource_id", "start_at", "end_at", "status", "source")
 MEMBER_FIELDS = ("name", "email", "phone", "business_name", "sector", "kecamatan")
 MEMBERSHIP_FIELDS = ("plan_id", "status", "starts_on", "ends_on")
-
-
-class PaymentMethod(enum.StrEnum):
-    CASH = "cash"
-    QRIS = "qris"
-    TRANSFER = "transfer"
-
-
-class NoDayPassPlan(DomainError):
-    """No plan with code WALK_IN_PLAN_CODE is offered at the hub: an admin must create one."""
-
-    code = "no_day_pass_plan"
-    http_status = 422
 
 
 # -- reading the day ---------------------------------------------------------------------------
@@ -127,12 +123,17 @@ def desk_day(hub_id: int, now: datetime | None = None) -> DeskDay:
 
 
 def arrivals(hub: Hub, day: date) -> list[Booking]:
-    """Every booking at the hub starting on local `day`, any status, by start time."""
+    """Every booking at the hub starting on local `day`, any status, by start time (events'
+    room holds are not arrivals: the day's events are listed with their attendance)."""
     start, end = hub.local_day_bounds(day)
     return list(
         db.session.scalars(
             _at_hub(select(Booking), hub.id)
-            .where(Booking.start_at >= start, Booking.start_at < end)
+            .where(
+                Booking.start_at >= start,
+                Booking.start_at < end,
+                Booking.source != BookingSource.EVENT,
+            )
             .options(joinedload(Booking.member), joinedload(Booking.resource))
             .order_by(Booking.start_at, Resource.name, Booking.id)
         )
@@ -284,6 +285,7 @@ class WalkIn:
     payment_method: PaymentMethod
     consent: bool
     email: str = ""
+    reference: str = ""  # the QRIS or transfer reference
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,7 @@ class WalkInResult:
     booking: Booking
     day_pass: Membership | None  # None: the member already had a membership valid today
     reused_account: bool
+    payment: Payment | None = None  # the day pass's ledger entry (None: free, or none sold)
 
 
 def walk_in_options(hub_id: int, now: datetime | None = None) -> WalkInOptions:
@@ -311,7 +314,7 @@ def walk_in_options(hub_id: int, now: datetime | None = None) -> WalkInOptions:
             and r.booking_mode is BookingMode.WHOLE_DAY
             and r.state is SeatState.FREE
         )
-    return WalkInOptions(day, is_open, _day_pass_plan(hub), seats)
+    return WalkInOptions(day, is_open, day_pass_plan(hub), seats)
 
 
 def register_walk_in(
@@ -333,32 +336,34 @@ def register_walk_in(
         day = hub.today(now)
         opening = rules.opening_hours(hub, day)
         member, reused = _find_or_create_member(walk_in, now)
-        day_pass = None
+        day_pass, payment = None, None
         current = member.membership_on(day, hub.id)
         if current is None or current.plan.is_deleted:
-            plan = _day_pass_plan(hub)
+            plan = day_pass_plan(hub)
             if plan is None:
                 raise NoDayPassPlan(
                     f"no plan with code {WALK_IN_PLAN_CODE!r} is offered at {hub.name}"
                 )
-            day_pass = Membership(
-                plan=plan,
-                starts_on=day,
-                ends_on=day + timedelta(days=1),
-                status=MembershipStatus.ACTIVE,
+            # Paid first, then granted: the desk's payment, the pass and the desk, all or none.
+            order = day_pass_order(
+                hub, member, plan, day, resource_id=resource.id, created_by_id=staff_id, now=now
             )
-            member.memberships.append(day_pass)
-            db.session.flush()
-        booking = place_booking(
-            member.id,
-            resource.id,
-            *opening,
-            source=BookingSource.FRONT_DESK,
-            created_by_id=staff_id,
-            now=now,
-        )
+            pay = DeskPayment(walk_in.payment_method, walk_in.reference)
+            payment = take_desk_payment(order, staff_id, pay, now)
+            fulfil(order, created_by_id=staff_id, now=now, strict=True)
+            day_pass, booking = order.lines[0].membership, order.lines[0].booking
+            assert booking is not None  # strict: placed, or the sale failed
+        else:
+            booking = place_booking(
+                member.id,
+                resource.id,
+                *opening,
+                source=BookingSource.FRONT_DESK,
+                created_by_id=staff_id,
+                now=now,
+            )
         _record_walk_in(hub, staff_id, walk_in, member, reused, day_pass, booking)
-    return WalkInResult(member, booking, day_pass, reused)
+    return WalkInResult(member, booking, day_pass, reused, payment)
 
 
 def has_real_email(user: User) -> bool:
@@ -443,13 +448,6 @@ def _member_at(hub_id: int) -> ColumnElement[bool]:
     )
 
 
-def _day_pass_plan(hub: Hub) -> Plan | None:
-    plan = db.session.scalar(
-        select(Plan).where(Plan.code == WALK_IN_PLAN_CODE, Plan.deleted_at.is_(None))
-    )
-    return plan if plan is not None and plan.allows_hub(hub.id) else None
-
-
 def _find_by_phone(phone: str) -> User | None:
     wanted = national_number(phone)
     if len(wanted) < 6:
@@ -482,6 +480,7 @@ def _find_or_create_member(walk_in: WalkIn, now: datetime) -> tuple[User, bool]:
     user.roles.append(RoleGrant(role=Role.MEMBER))
     db.session.add(user)
     db.session.flush()
+    record_consent(user.id, source="frontdesk")
     return user, False
 
 
@@ -511,7 +510,7 @@ def _record_walk_in(
             after={
                 **audit.snapshot(day_pass, MEMBERSHIP_FIELDS),
                 "plan_code": day_pass.plan.code,
-                "price_minor": day_pass.plan.price_minor,
+                "price_idr": day_pass.plan.price_idr,
                 "currency": day_pass.plan.currency,
                 "payment_method": walk_in.payment_method.value,
             },

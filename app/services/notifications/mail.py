@@ -1,5 +1,8 @@
-"""Outgoing mail through one small interface: printed to the console in development, SMTP when
-configured (RUANG_SMTP_HOST and friends). Services take a Mailer; tests use a real SMTP server."""
+"""Outgoing mail through one small interface. Services take a Mailer; the app's is the
+OutboxMailer (app.services.notifications.outbox), which queues each mail in the caller's
+transaction. The worker then hands it to a channel (channels.py) that sends it with one of the
+mailers here: printed to the console in development, SMTP when configured (RUANG_SMTP_HOST and
+friends). Tests use a real SMTP server."""
 
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ class Mail:
     subject: str
     body: str
     attachments: tuple[Attachment, ...] = field(default=())
+    #: Stable per outbox message, so a receiver can recognise a copy resent after a crash.
+    message_id: str | None = None
 
 
 class Mailer(Protocol):
@@ -60,6 +65,8 @@ class SmtpMailer:
         message["From"] = self.sender
         message["To"] = mail.to
         message["Subject"] = mail.subject
+        if mail.message_id:
+            message["Message-ID"] = mail.message_id
         message.set_content(mail.body)
         for attachment in mail.attachments:
             maintype, _, subtype = attachment.mimetype.partition("/")

@@ -22,6 +22,7 @@ from app.models import (
     Booking,
     Floor,
     Hub,
+    Invoice,
     Membership,
     MembershipStatus,
     Plan,
@@ -40,7 +41,9 @@ from app.services.people.accounts import find_user_by_email
 from app.services.transactions import transaction
 
 #: Roles an admin page can grant (MEMBER is every account's and is not managed here).
-GRANTABLE_ROLES = (Role.FRONTDESK, Role.HUB_ADMIN, Role.PROGRAMME_ADMIN)
+GRANTABLE_ROLES = (Role.FRONTDESK, Role.HUB_ADMIN, Role.PROGRAMME_ADMIN, Role.MENTOR)
+#: Roles held everywhere, at no hub.
+UNSCOPED_ROLES = (Role.PROGRAMME_ADMIN, Role.MENTOR)
 MEMBER_LIST_LIMIT = 200
 
 
@@ -69,8 +72,12 @@ def pending_applications(actor: User, hub_id: int | None = None) -> list[Members
     """Applications (PENDING memberships) for plans valid at the hub(s), oldest first."""
     stmt = (
         select(Membership)
-        .join(Plan)
-        .where(Membership.status == MembershipStatus.PENDING)
+        .join(Plan, Membership.plan_id == Plan.id)
+        .where(
+            Membership.status == MembershipStatus.PENDING,
+            # A billed membership waits for its first payment, not for an approval.
+            ~select(Invoice.id).where(Invoice.membership_id == Membership.id).exists(),
+        )
         .order_by(Membership.created_at, Membership.id)
     )
     hub_ids = _scope(actor, hub_id)
@@ -130,7 +137,7 @@ def decide_application(
             before={**before, **context},
             after={**snapshot(membership, ("status", "decision_reason")), **context},
         )
-    _mail_decision(membership, mailer)
+        _mail_decision(membership, mailer)  # queued in the outbox with the decision
     return membership
 
 
@@ -196,10 +203,10 @@ def set_suspended(actor: User, user_id: int, *, suspended: bool, hub_id: int | N
 
 
 def grant_role(actor: User, email: str, role: Role, hub_id: int | None) -> RoleGrant:
-    """Give an existing account a staff role (at a hub; PROGRAMME_ADMIN has none)."""
+    """Give an existing account a staff role (at a hub; PROGRAMME_ADMIN and MENTOR have none)."""
     if role not in GRANTABLE_ROLES:
         raise InvalidInput(f"{role} is not a staff role", field="role", reason="role")
-    if role is Role.PROGRAMME_ADMIN:
+    if role in UNSCOPED_ROLES:
         hub_id = None
     elif hub_id is None:
         raise InvalidInput("choose a hub", field="hub", reason="required")
@@ -294,7 +301,7 @@ def _plan_allows(hub_ids: set[int]) -> Any:
 
 def _member_ids(hub_ids: set[int] | None) -> Any:
     """Ids of users with a membership (any status) valid at the hubs, or a booking there."""
-    on_plan = select(Membership.user_id).join(Plan)
+    on_plan = select(Membership.user_id).join(Plan, Membership.plan_id == Plan.id)
     if hub_ids is None:
         return on_plan.union(select(Booking.member_id))
     booked = (

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BillingInterval, Hub, Plan, User, utcnow
-from app.money import to_minor
 from app.services.audit import record, snapshot
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.transactions import transaction
@@ -22,7 +21,7 @@ from app.services.transactions import transaction
 PLAN_FIELDS = (
     "code",
     "name",
-    "price_minor",
+    "price_idr",
     "currency",
     "billing_interval",
     "all_hubs",
@@ -135,7 +134,7 @@ def _check(terms: PlanTerms, plan: Plan | None) -> None:
 def _apply(plan: Plan, terms: PlanTerms) -> None:
     plan.code = terms.code.strip().lower()
     plan.name = terms.name.strip()
-    plan.price_minor = to_minor(terms.price_rupiah, "IDR")
+    plan.price_idr = int(terms.price_rupiah)
     plan.billing_interval = terms.billing_interval
     plan.all_hubs = terms.all_hubs
     plan.hubs = (

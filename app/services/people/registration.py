@@ -14,16 +14,25 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Hub, Membership, MembershipStatus, Plan, Role, RoleGrant, User, utcnow
+from app.models import (
+    BusinessStage,
+    Hub,
+    Membership,
+    MembershipStatus,
+    Plan,
+    Role,
+    RoleGrant,
+    User,
+    utcnow,
+)
 from app.services.booking.usage import today_at
 from app.services.errors import InvalidInput
 from app.services.notifications.mail import Mail, Mailer
 from app.services.people.accounts import find_user_by_email, hash_password, password_matches
+from app.services.people.consent import record_consent
 from app.services.people.tokens import InvalidToken, Purpose, TokenSigner
+from app.services.programmes.business import SECTOR_KBLI, BusinessInput, create_business
 from app.services.transactions import transaction
-
-#: Version of the personal-data notice (UU PDP 27/2022) a member consents to at sign-up.
-PRIVACY_NOTICE_VERSION = "2026-11"
 
 Link = Callable[[str], str]
 
@@ -40,6 +49,9 @@ class Registration:
     consent: bool
     locale: str | None = None
     plan_id: int | None = None  # apply for this (subsidised) plan right away
+    # Optional: with a stage, the business profile of the programme starts at sign-up.
+    business_stage: BusinessStage | None = None
+    people_employed: int = 1
 
 
 def register_member(
@@ -60,8 +72,6 @@ def register_member(
             kecamatan=registration.kecamatan.strip(),
             locale=registration.locale,
             password_hash=hash_password(registration.password),
-            consent_at=utcnow(),
-            consent_version=PRIVACY_NOTICE_VERSION,
         )
         user.roles.append(RoleGrant(role=Role.MEMBER))
         if registration.plan_id is not None:
@@ -71,14 +81,28 @@ def register_member(
             # Subsidised plans wait for a hub admin's approval; free unsubsidised ones start now.
             status = (
                 MembershipStatus.PENDING
-                if plan.subsidised or plan.price_minor
+                if plan.subsidised or plan.price_idr
                 else MembershipStatus.ACTIVE
             )
             user.memberships.append(
                 Membership(plan=plan, starts_on=first_day_of(plan, utcnow()), status=status)
             )
         db.session.add(user)
-    send_verification(user, mailer, signer, link)
+        db.session.flush()
+        record_consent(user.id)
+        if registration.business_stage is not None and registration.sector in SECTOR_KBLI:
+            create_business(
+                user,
+                BusinessInput(
+                    name=user.business_name or user.name,
+                    kbli_section=SECTOR_KBLI[registration.sector],
+                    stage=registration.business_stage,
+                    people_employed=registration.people_employed,
+                    kecamatan=user.kecamatan,
+                ),
+                utcnow().date(),
+            )
+        send_verification(user, mailer, signer, link)  # queued with the account, or not at all
     return user
 
 

@@ -296,6 +296,7 @@ class GrantForm(RuangForm):
             SelectChoice(Role.FRONTDESK.value, _l("Front desk")),
             SelectChoice(Role.HUB_ADMIN.value, _l("Hub admin")),
             SelectChoice(Role.PROGRAMME_ADMIN.value, _l("Programme admin (every hub)")),
+            SelectChoice(Role.MENTOR.value, _l("Mentor (office hours, every hub)")),
         ],
     )
     hub = SelectField(_l("Hub"), validators=[Optional()])
@@ -332,6 +333,9 @@ INPUT_REASONS = {
     "no_account": _l("No account uses this email. Ask them to sign up first."),
     "already": _l("They already have this role."),
     "role": _l("Choose a staff role."),
+    "not_open": _l("This request has already been handled."),
+    "not_failed": _l("This message is no longer failed."),
+    "refusal_reason": _l("Give the member a reason for the refusal."),
 }
 
 

@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.models import BillingInterval, Plan
-from app.money import from_minor
 from app.services.errors import DomainError
 from app.services.hubs import admin as hub_admin
 from app.services.people import plans as plan_admin
@@ -86,7 +85,7 @@ def _programme_admins_only() -> None:
 def _plan_form(the_plan: Plan | None = None) -> PlanForm:
     form = PlanForm(prefix="plan", obj=the_plan)
     if the_plan is not None and not form.is_submitted():
-        form.price_rupiah.data = int(from_minor(the_plan.price_minor, the_plan.currency))
+        form.price_rupiah.data = the_plan.price_idr
         form.all_hubs.data = "all" if the_plan.all_hubs else "chosen"
         form.hub_ids.data = [hub.id for hub in the_plan.hubs]
     form.hub_ids.choices = [

@@ -1,0 +1,1 @@
+"""Calendars: ICS feeds (per member, per room) and single-booking .ics files."""

@@ -1,0 +1,1 @@
+"""Programmes: business profiles, OK OCE steps, events and registrations, mentoring."""

@@ -1,0 +1,1 @@
+"""Reports: the programme's impact and the hubs' utilisation, for a period and a scope."""
