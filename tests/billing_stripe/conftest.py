@@ -1,5 +1,7 @@
 """Stripe tests: the app of these tests is configured for a localstripe started once per
-session (tests/stripe.py), with a stand-in for the billing domain's payments module."""
+session (tests/stripe.py). Webhooks reach the real billing domain (app.services.billing.
+payments); a test that asks for `payments` gets the counting stand-in (RecordingPayments)
+instead, where counting the calls is the sharper check."""
 
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ def app(
     tmp = tmp_path_factory.mktemp(f"stripe-app-{backend}")
     with fresh_database(backend, tmp) as url:
         app = make_test_app(url, tmp, **smtp_server.app_config(), **localstripe.app_config())
-        app.extensions[PAYMENTS_KEY] = RecordingPayments()
         yield app
         with app.app_context():
             db.engine.dispose()
@@ -37,8 +38,7 @@ def app(
 
 @pytest.fixture
 def payments(app: Flask) -> Iterator[RecordingPayments]:
-    recorder: RecordingPayments = app.extensions[PAYMENTS_KEY]
-    recorder.fail_next = 0
+    recorder = RecordingPayments()
+    app.extensions[PAYMENTS_KEY] = recorder
     yield recorder
-    recorder.fail_next = 0
-    recorder.unknown.clear()
+    app.extensions.pop(PAYMENTS_KEY, None)

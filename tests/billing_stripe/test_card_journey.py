@@ -26,8 +26,8 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Role, RoleGrant, User
+from app.services.billing.providers import Charge
 from app.services.billing.stripe.client import PAYMENTS_KEY, stripe_provider
-from app.services.billing.stripe.contract import Charge
 from app.services.billing.stripe.customers import ensure_customer
 from app.services.people.accounts import hash_password
 from tests.conftest import TEST_PASSWORD, make_test_app

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.models import User
+from app.services.billing.providers import Charge, ProviderIntent
 from app.services.billing.stripe.client import stripe_provider
-from app.services.billing.stripe.contract import Charge, ProviderIntent
 from app.web.headers import CONTENT_SECURITY_POLICY
 from tests.stripe import LocalStripe, RecordingPayments, payment_intent_event, signed_headers
 

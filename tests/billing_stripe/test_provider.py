@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import StripeCustomer, User
+from app.services.billing.providers import Charge
 from app.services.billing.stripe.client import stripe_provider
-from app.services.billing.stripe.contract import Charge
 from app.services.billing.stripe.errors import AmountOutOfRange
 from app.services.billing.stripe.provider import NoSavedCard, StripeProvider, idempotency_key
 from tests.stripe import CARD_3DS, CARD_DECLINED, CARD_OK, LocalStripe

@@ -23,7 +23,7 @@ PAYABLE = {"requires_payment_method", "requires_action"}
 @dataclass(frozen=True)
 class CardPayment:
     intent_id: str
-    status: str  # the contract's: requires_payment_method, requires_action, processing, ...
+    status: str  # one of billing's providers.INTENT_STATUSES
     amount_idr: int
     reference: str
     client_secret: str | None

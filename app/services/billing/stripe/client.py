@@ -3,7 +3,6 @@ SDK's module globals, so two apps in one process keep their own keys and address
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -12,9 +11,11 @@ import stripe
 from flask import Flask, current_app
 from stripe._base_address import BaseAddresses
 
+from app.services.billing.providers import register_provider
+
 if TYPE_CHECKING:
-    from app.services.billing.stripe.contract import PaymentRecorder
     from app.services.billing.stripe.provider import StripeProvider
+    from app.services.billing.stripe.webhooks import PaymentRecorder
 
 #: The SDK retries network failures and 409/5xx answers; every create call carries an
 #: idempotency key, so a retry never charges twice.
@@ -88,30 +89,21 @@ def make_client(config: StripeConfig) -> stripe.StripeClient:
 
 
 PROVIDER_KEY = "ruang.stripe"
+#: Where a test may put a stand-in for billing's payments module (a PaymentRecorder); without
+#: one the webhooks call app.services.billing.payments itself.
 PAYMENTS_KEY = "ruang.stripe.payments"
-#: The billing domain's registry of providers by name (app.services.billing.providers.
-#: REGISTRY_KEY; its register_provider does what init_stripe does with it).
-PROVIDER_REGISTRY_KEY = "ruang.payment_providers"
-#: The billing domain's payments module (provider_payment_succeeded / _failed); a test or a
-#: deployment may put another PaymentRecorder in app.extensions[PAYMENTS_KEY].
-PAYMENTS_MODULE = "app.services.billing.payments"
 
 
 def init_stripe(app: Flask) -> None:
-    """Give `app` its StripeProvider (also in billing's registry of providers), or None when
-    no secret key is set; and billing's payments module for the webhooks."""
+    """Give `app` its StripeProvider, registered with billing's providers, or None when no
+    secret key is set (manual payments only)."""
     from app.services.billing.stripe.provider import StripeProvider
 
     config = StripeConfig.from_app_config(app.config)
     provider = StripeProvider(make_client(config), config) if config is not None else None
     app.extensions[PROVIDER_KEY] = provider
     if provider is not None:
-        app.extensions.setdefault(PROVIDER_REGISTRY_KEY, {})[provider.name] = provider
-    if PAYMENTS_KEY not in app.extensions:
-        try:
-            app.extensions[PAYMENTS_KEY] = importlib.import_module(PAYMENTS_MODULE)
-        except ModuleNotFoundError:
-            app.extensions[PAYMENTS_KEY] = None
+        register_provider(app, provider)
 
 
 def stripe_provider() -> StripeProvider | None:
@@ -119,5 +111,9 @@ def stripe_provider() -> StripeProvider | None:
     return cast("StripeProvider | None", current_app.extensions.get(PROVIDER_KEY))
 
 
-def stripe_payments() -> PaymentRecorder | None:
-    return cast("PaymentRecorder | None", current_app.extensions.get(PAYMENTS_KEY))
+def stripe_payments() -> PaymentRecorder:
+    """Billing's payments module, or the stand-in a test installed."""
+    from app.services.billing import payments
+
+    override = current_app.extensions.get(PAYMENTS_KEY)
+    return cast("PaymentRecorder", override if override is not None else payments)

@@ -12,17 +12,18 @@ from typing import Any
 
 import stripe
 
+from app.services.billing.providers import Charge, ProviderIntent
 from app.services.billing.stripe.amounts import CURRENCY, to_stripe_amount
 from app.services.billing.stripe.client import StripeConfig
-from app.services.billing.stripe.contract import Charge, ProviderIntent
 from app.services.billing.stripe.customers import customer_for, ensure_customer
 from app.services.billing.stripe.errors import CardDeclined, provider_errors
 from app.services.errors import DomainError
 
 PROVIDER = "stripe"
 
-#: Stripe's PaymentIntent statuses as the contract's: everything still open on Stripe's side
-#: is one of the first three; a cancelled intent is as good as failed to an order.
+#: Stripe's PaymentIntent statuses as billing's (providers.INTENT_STATUSES): everything
+#: still open on Stripe's side is one of the first three; a cancelled intent is as good as
+#: failed to an order.
 STATUSES = {
     "requires_payment_method": "requires_payment_method",
     "requires_confirmation": "requires_payment_method",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import stripe
 from sqlalchemy import select
@@ -26,9 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import StripeEvent, StripeEventOutcome, utcnow
 from app.services.billing.stripe.amounts import CURRENCY, from_stripe_amount
-from app.services.billing.stripe.contract import PaymentRecorder
 from app.services.billing.stripe.provider import PROVIDER, StripeProvider
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, InvalidInput, NotFound
 from app.services.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,19 @@ DUPLICATE = "duplicate"
 SUCCEEDED, FAILED = "payment_intent.succeeded", "payment_intent.payment_failed"
 #: A failed intent's statuses at Stripe; anything else means a newer attempt moved it on.
 STILL_FAILED = {"requires_payment_method", "canceled", "failed"}
+
+
+class PaymentRecorder(Protocol):
+    """What the webhooks call: app.services.billing.payments (each call owns its transaction
+    and is idempotent per provider_ref), or a test's stand-in."""
+
+    def provider_payment_succeeded(
+        self, *, provider: str, provider_ref: str, reference: str, amount_idr: int
+    ) -> Any: ...
+
+    def provider_payment_failed(
+        self, *, provider: str, provider_ref: str, reference: str, reason: str
+    ) -> None: ...
 
 
 class InvalidWebhook(DomainError):
@@ -100,9 +112,10 @@ def process(event: StripeEventData, provider: StripeProvider, payments: PaymentR
     outcome = decide(event, provider)
     try:
         recorded = record(event, outcome, payments)
-    except NotFound:
-        # The billing domain has no such order, invoice or attempt: retrying cannot change
-        # that, so the event is kept as such (and answered 200) instead of failing forever.
+    except (NotFound, InvalidInput):
+        # The billing domain has no such order, invoice or attempt (or the reference is not
+        # one of Ruang's): retrying cannot change that, so the event is kept as such (and
+        # answered 200) instead of failing forever.
         log.error(
             "Stripe event %s names %s, which billing does not know", event.id, event.reference
         )
