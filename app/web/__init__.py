@@ -14,6 +14,7 @@ from app.web.card_payments import card_payments
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
 from app.web.converters import init_converters
+from app.web.day_pass import day_pass
 from app.web.devices import devices
 from app.web.doors import doors
 from app.web.errors import register_error_pages
@@ -62,7 +63,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     for blueprint in (
         auth, member, account, feeds, passes, frontdesk, admin, devices, doors, occupancy,
-        programmes, programme_staff, reports, billing, card_payments,
+        programmes, programme_staff, reports, billing, card_payments, day_pass,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

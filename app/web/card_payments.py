@@ -1,7 +1,8 @@
 """The card pay page (Stripe.js) and its status page, for a member's own PaymentIntent.
 
-Checkout (the billing domain) starts the PaymentIntent with StripeProvider.start() and sends
-the member to `card_payments.pay`; a renewal that needs 3-D Secure sends them there too. The
+"Pay by card" on billing's pay page posts to `start_order` / `start_invoice`, which start the
+one PaymentIntent of that order or invoice (payments.start_payment) and send the member to
+`card_payments.pay`; a renewal that needs 3-D Secure sends them there too. The
 page confirms the payment in the browser with Stripe.js, which also runs 3-D Secure; then the
 status page shows what Stripe and Ruang know, refreshing until Ruang has recorded the payment
 (Stripe's webhook) or it failed.
@@ -10,6 +11,7 @@ status page shows what Stripe and Ruang know, refreshing until Ruang has recorde
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -17,6 +19,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     make_response,
     redirect,
@@ -24,13 +27,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
+from app.services.billing import payments
+from app.services.billing.providers import Charge
 from app.services.billing.stripe.checkout import CardPayment, card_payment
 from app.services.billing.stripe.client import stripe_provider
 from app.services.billing.stripe.provider import StripeProvider
+from app.services.errors import DomainError, NotFound
 from app.web.context import me
 from app.web.headers import content_security_policy
+from app.web.messages import describe
 
 card_payments = Blueprint("card_payments", __name__, url_prefix="/pay/card")
 
@@ -57,6 +65,40 @@ def _payment(intent_id: str) -> tuple[StripeProvider, CardPayment]:
         abort(404)
     provider = _provider()
     return provider, card_payment(provider, intent_id, me().id)
+
+
+@card_payments.post("/orders/<int:order_id>")
+def start_order(order_id: int) -> ResponseReturnValue:
+    """Pay by card for the member's pending order."""
+    back = url_for("billing.pay", order_id=order_id)
+    return _start(lambda: payments.charge_for_order(order_id, me().id), back)
+
+
+@card_payments.post("/invoices/<int:invoice_id>")
+def start_invoice(invoice_id: int) -> ResponseReturnValue:
+    """Pay by card for one of the member's open invoices."""
+
+    def charge() -> Charge:
+        found = payments.charge_for_invoice(invoice_id)
+        if found.member_id != me().id:
+            raise NotFound("no such invoice")
+        return found
+
+    return _start(charge, url_for("billing.pay_invoice", invoice_id=invoice_id))
+
+
+def _start(charge_of: Callable[[], Charge], back: str) -> ResponseReturnValue:
+    provider = _provider()
+    try:
+        intent = payments.start_payment(provider, charge_of())
+    except NotFound:
+        raise
+    except DomainError as error:
+        flash(gettext("Not started: %(reason)s", reason=describe(error)), "error")
+        return redirect(back)
+    if intent.status in ("succeeded", "processing"):
+        return redirect(url_for(".status", intent_id=intent.provider_ref))
+    return redirect(url_for(".pay", intent_id=intent.provider_ref))
 
 
 @card_payments.get("/<intent_id>")

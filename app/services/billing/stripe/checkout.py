@@ -9,11 +9,11 @@ import stripe
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import StripeEvent, StripeEventOutcome
+from app.models import Payment, StripeEvent, StripeEventOutcome
 from app.services.billing.stripe.amounts import from_stripe_amount
 from app.services.billing.stripe.customers import customer_for
 from app.services.billing.stripe.errors import provider_errors
-from app.services.billing.stripe.provider import STATUSES, StripeProvider
+from app.services.billing.stripe.provider import PROVIDER, STATUSES, StripeProvider
 from app.services.errors import NotFound
 
 #: Statuses in which the member still has something to do on the pay page.
@@ -28,6 +28,7 @@ class CardPayment:
     reference: str
     client_secret: str | None
     recorded: bool  # Ruang has processed Stripe's succeeded event for it
+    receipt_id: int | None = None  # billing's payment for it, whose receipt the member sees
 
     @property
     def payable(self) -> bool:
@@ -59,6 +60,14 @@ def card_payment(provider: StripeProvider, intent_id: str, member_id: int) -> Ca
         reference=str(metadata.get("reference", "")),
         client_secret=intent.client_secret,
         recorded=recorded(str(intent.id)),
+        receipt_id=payment_id(str(intent.id)),
+    )
+
+
+def payment_id(intent_id: str) -> int | None:
+    """Billing's ledger payment of the PaymentIntent, once recorded."""
+    return db.session.scalar(
+        select(Payment.id).where(Payment.provider == PROVIDER, Payment.provider_ref == intent_id)
     )
 
 
