@@ -98,6 +98,20 @@ class LocalStripe:
         )
         return str(method.id)
 
+    def save_card(self, customer: str, number: str = CARD_OK) -> str:
+        """A card kept on `customer`, as a first payment with setup_future_usage leaves it."""
+        method = self.card_payment_method(number)
+        self.client().v1.payment_methods.attach(method, params={"customer": customer})
+        return method
+
+    def pay(self, intent_id: str, number: str = CARD_OK) -> str:
+        """Confirm the PaymentIntent with a card, as Stripe.js does in the browser; its status."""
+        client = self.client()  # localstripe confirms only an intent that has its card already
+        client.v1.payment_intents.update(
+            intent_id, params={"payment_method": self.card_payment_method(number)}
+        )
+        return str(client.v1.payment_intents.confirm(intent_id).status)
+
     def _post(self, path: str, fields: dict[str, Any]) -> None:
         request = urllib.request.Request(
             self.url + path,

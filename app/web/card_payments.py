@@ -31,8 +31,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from app.services.billing import payments
-from app.services.billing.providers import Charge
-from app.services.billing.stripe.checkout import CardPayment, card_payment
+from app.services.billing.providers import Charge, ProviderIntent
+from app.services.billing.stripe.checkout import PAYABLE, CardPayment, card_payment
 from app.services.billing.stripe.client import stripe_provider
 from app.services.billing.stripe.provider import StripeProvider
 from app.services.errors import DomainError, NotFound
@@ -90,7 +90,8 @@ def start_invoice(invoice_id: int) -> ResponseReturnValue:
 def _start(charge_of: Callable[[], Charge], back: str) -> ResponseReturnValue:
     provider = _provider()
     try:
-        intent = payments.start_payment(provider, charge_of())
+        charge = charge_of()
+        intent = resumable(provider, charge.reference) or payments.start_payment(provider, charge)
     except NotFound:
         raise
     except DomainError as error:
@@ -99,6 +100,16 @@ def _start(charge_of: Callable[[], Charge], back: str) -> ResponseReturnValue:
     if intent.status in ("succeeded", "processing"):
         return redirect(url_for(".status", intent_id=intent.provider_ref))
     return redirect(url_for(".pay", intent_id=intent.provider_ref))
+
+
+def resumable(provider: StripeProvider, reference: str) -> ProviderIntent | None:
+    """The PaymentIntent this order or invoice already has, if the member can still pay it:
+    a second click resumes it (Stripe's idempotency key would too, but only for 24 hours)."""
+    attempt = payments.attempt_of(reference)
+    if attempt is None or attempt.provider != provider.name or not attempt.provider_ref:
+        return None
+    intent = provider.retrieve(attempt.provider_ref)
+    return intent if intent.status in PAYABLE else None
 
 
 @card_payments.get("/<intent_id>")

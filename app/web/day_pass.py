@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.services.billing import orders
 from app.services.billing.desk import order_day_pass_online
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError
 from app.services.hubs.frontdesk import walk_in_options
 from app.web.billing_forms import BuyDayPassForm
 from app.web.context import hub_or_404, me
@@ -32,13 +32,23 @@ def buy(hub_slug: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             order = order_day_pass_online(hub.id, me().id, form.resource_id.data or 0)
-        except NotFound as error:
-            form.resource_id.errors = [describe(error)]
         except DomainError as error:
-            form.form_errors.append(describe(error))
+            _refused(form, error)
         else:
             return redirect(url_for("billing.pay", order_id=order.id))
     price = orders.day_pass_price(hub, options.day_pass) if options.day_pass else None
     return render_template(
         "billing/day_pass.html", hub=hub, form=form, options=options, price=price
     )
+
+
+def _refused(form: BuyDayPassForm, error: DomainError) -> None:
+    field = error.details.get("field")
+    if field == "resource_id":
+        form.resource_id.errors = [gettext("Choose a free desk at this hub.")]
+    elif field == "member_id":
+        form.form_errors.append(
+            gettext("Your membership is valid here today: you need no day pass.")
+        )
+    else:
+        form.form_errors.append(describe(error))
