@@ -10,6 +10,7 @@ from flask import Flask
 
 from app.services.access.keys import Keyring
 from app.services.billing.providers import init_providers
+from app.services.billing.stripe.client import init_stripe
 from app.services.people.accounts import configure_password_hashing
 from config.settings import engine_options, load_settings
 
@@ -55,12 +56,15 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["ruang.keyring"] = Keyring(
         Path(app.instance_path) / "pass-keys", app.config.get("RUANG_PASS_SIGNING_KEY")
     )
+    init_stripe(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.stripe_webhooks import stripe_webhooks
     from app.web import register_web
 
     register_web(app)
+    app.register_blueprint(stripe_webhooks)
 
 
 def _register_cli(app: Flask) -> None:

@@ -58,3 +58,29 @@ def format_money(amount_minor: int, currency: str = "IDR", locale: str = "id") -
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     sign = "-" if value < 0 else ""
     return f"{sign}{SYMBOLS.get(currency, currency)} {text}"
+
+
+#: Stripe's charge limits in minor units, per its currencies guide. Minimum: US$0.50 or the
+#: equivalent in the charge currency (Rp 10.000 keeps a margin over the exchange rate's swings).
+#: Maximum: eight digits for most currencies, twelve for IDR (999999999999 = Rp 9.999.999.999,99).
+STRIPE_MINIMUM_MINOR = {"IDR": 10_000 * 100}
+STRIPE_MAXIMUM_MINOR = {"IDR": 999_999_999_999}
+STRIPE_DEFAULT_MAXIMUM_MINOR = 99_999_999
+
+
+def stripe_limits(currency: str = "IDR") -> tuple[int, int]:
+    """The smallest and largest amount Stripe takes in `currency`, in minor units."""
+    currency = currency.upper()
+    return (
+        STRIPE_MINIMUM_MINOR.get(currency, 50),
+        STRIPE_MAXIMUM_MINOR.get(currency, STRIPE_DEFAULT_MAXIMUM_MINOR),
+    )
+
+
+def whole_units(amount_minor: int, currency: str = "IDR") -> int:
+    """Minor units back to whole units (15_000_000 -> Rp 150.000); refuses a fraction, which a
+    rupiah amount from Stripe never has when Ruang sent it."""
+    whole, rest = divmod(amount_minor, minor_per_unit(currency))
+    if rest:
+        raise ValueError(f"{amount_minor} {currency} minor units is not a whole amount")
+    return whole

@@ -63,6 +63,15 @@ def remind_event_registrants() -> int:
     return send_event_reminders(OutboxMailer())
 
 
+def charge_renewals() -> object:
+    """Charge due renewals to saved cards, where Stripe is configured."""
+    from app.services.billing.stripe.client import stripe_provider
+    from app.services.billing.stripe.renewals import charge_due_renewals
+
+    provider = stripe_provider()
+    return charge_due_renewals(provider) if provider is not None else "no card provider"
+
+
 JOBS = [
     Job("release-no-shows", 60, release_no_shows),
     Job("release-empty-rooms", 60, release_empty_rooms),
@@ -73,6 +82,7 @@ JOBS = [
     Job("release-unpaid-holds", 60, release_unpaid_holds),
     Job("renew", 3600, lambda: renew(mailer=app_mailer())),
     Job("void-lapsed-renewals", 3600, void_lapsed),
+    Job("charge-renewals", 600, charge_renewals),
 ]
 
 

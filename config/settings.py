@@ -73,7 +73,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         instance_dir=instance_dir,
         env=env.get("RUANG_ENV", "development"),
         mqtt_url=env.get("MQTT_URL") or None,
-        extra=_passthrough(env),
+        extra={**_passthrough(env), **stripe_settings(env)},
     )
 
 
@@ -131,3 +131,28 @@ def _passthrough(env: Mapping[str, str]) -> dict[str, Any]:
         starttls = values["RUANG_SMTP_STARTTLS"].lower()
         values["RUANG_SMTP_STARTTLS"] = starttls in {"1", "true", "yes"}
     return values
+
+
+#: The Stripe API version Ruang is written and tested against (stripe 16.1's own). Webhook
+#: endpoints in the Stripe dashboard must be created with this version, so event payloads match.
+STRIPE_API_VERSION = "2026-10-28.endive"
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+STRIPE_PAYMENT_METHOD_TYPES = ("card",)
+
+
+def stripe_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Stripe's settings with their defaults. Without STRIPE_SECRET_KEY there is no Stripe
+    provider and hubs take manual payments only. STRIPE_PAYMENT_METHOD_TYPES is a comma-separated
+    list (`card,qris`); STRIPE_API_BASE points the SDK elsewhere (localstripe in tests)."""
+    types = env.get("STRIPE_PAYMENT_METHOD_TYPES", "")
+    return {
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_VERSION": env.get("STRIPE_API_VERSION") or STRIPE_API_VERSION,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL") or STRIPE_JS_URL,
+        "STRIPE_PAYMENT_METHOD_TYPES": [t.strip() for t in types.split(",") if t.strip()]
+        or list(STRIPE_PAYMENT_METHOD_TYPES),
+        "STRIPE_SAVE_CARDS": env.get("STRIPE_SAVE_CARDS", "1").lower() in {"1", "true", "yes"},
+    }

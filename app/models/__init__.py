@@ -56,6 +56,7 @@ from app.models.mentoring import MentoringSession, MentorSlot, SessionStatus
 from app.models.outbox import NotificationOptOut, OutboxMessage, OutboxStatus
 from app.models.plans import BillingInterval, Plan
 from app.models.spaces import BookingMode, Floor, Resource, ResourceKind, Zone
+from app.models.stripe import StripeCustomer, StripeEvent, StripeEventOutcome
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -126,6 +127,9 @@ __all__ = [
     "RoleGrant",
     "SessionStatus",
     "StepRecord",
+    "StripeCustomer",
+    "StripeEvent",
+    "StripeEventOutcome",
     "UnknownTimeZone",
     "User",
     "UserStatus",

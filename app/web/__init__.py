@@ -10,9 +10,11 @@ from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
 from app.web.auth import auth
 from app.web.billing import billing
+from app.web.card_payments import card_payments
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
 from app.web.converters import init_converters
+from app.web.day_pass import day_pass
 from app.web.devices import devices
 from app.web.doors import doors
 from app.web.errors import register_error_pages
@@ -61,7 +63,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     for blueprint in (
         auth, member, account, feeds, passes, frontdesk, admin, devices, doors, occupancy,
-        programmes, programme_staff, reports, billing,
+        programmes, programme_staff, reports, billing, card_payments, day_pass,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

@@ -135,6 +135,7 @@ def pay(order_id: int) -> str:
         expires_at=order.expires_at,
         reference=order.reference,
         online=online_payment_available(),
+        card_url=url_for("card_payments.start_order", order_id=order.id),
     )
 
 
@@ -154,6 +155,7 @@ def pay_invoice(invoice_id: int) -> str:
         expires_at=None,
         reference=invoice.reference,
         online=online_payment_available(),
+        card_url=url_for("card_payments.start_invoice", invoice_id=invoice.id),
     )
 
 

@@ -123,3 +123,13 @@ class MonthForm(RuangForm):
         csrf = False
 
     month = StringField(_l("Month"), validators=[Optional(), Length(max=7)])
+
+
+class BuyDayPassForm(RuangForm):
+    """A member's own day pass for today, with the desk they choose."""
+
+    resource_id = SelectField(
+        _l("Desk for today"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose a free desk."))],
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext
 
-from app.i18n import rupiah
+from app.i18n import money, rupiah
 from app.services.errors import DomainError
 
 Details = dict[str, Any]
@@ -67,6 +67,17 @@ MESSAGES: dict[str, Callable[[Details], str]] = {
     "already_registered": lambda d: gettext("You are already registered for this event."),
     "slot_taken": lambda d: gettext("This time is already taken."),
     "step_already_recorded": lambda d: gettext("This programme step is already recorded."),
+    "amount_out_of_range": lambda d: gettext(
+        "Card payments here take %(minimum)s to %(maximum)s; please pay this at the front desk.",
+        minimum=money(d["minimum_minor"]),
+        maximum=money(d["maximum_minor"]),
+    ),
+    "payment_provider_error": lambda d: gettext(
+        "The card payment service could not be reached. Nothing was charged; try again shortly."
+    ),
+    "card_declined": lambda d: gettext(
+        "The card was declined. Try another card or pay at the desk."
+    ),
 }
 
 #: Access decisions in words, for the front desk and the access-event list

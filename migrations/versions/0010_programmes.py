@@ -4,7 +4,7 @@ the "event" booking source (an event's room hold is a booking). On PostgreSQL an
 constraint keeps one mentor's live slots from overlapping.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-01 23:22:09.950651
 
 """
@@ -25,7 +25,7 @@ def _allowed(column, values):
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,13 @@ for backend in sqlite postgresql; do
     | grep --line-buffered '^|\|^backend' | tee "bench-results/web-profile-$backend-$stamp.txt"
 done
 
+for backend in sqlite postgresql; do
+  echo
+  echo "== Stripe webhooks ($backend; localstripe, empty-endpoint ceiling, checkout to confirmed)"
+  "$PY" -u scripts/bench/stripe_webhooks.py --backend "$backend" --events 400 2>&1 \
+    | grep --line-buffered '^|\|^backend\|^(local' | tee "bench-results/stripe-$backend-$stamp.txt"
+done
+
 echo
 if command -v wrk >/dev/null 2>&1; then
   echo "== web under load (gunicorn, 2 sync workers; wrk; static-file ceiling; the 500-member burst)"

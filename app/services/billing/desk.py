@@ -58,29 +58,48 @@ def sell_day_pass(
         staff = get_or_404(User, staff_id)
         if not staff.can_staff(hub_id):
             raise Forbidden("only this hub's staff may sell here")
-        hub = get_or_404(Hub, hub_id)
-        member = get_or_404(User, member_id, lock=True)
-        resource = db.session.get(Resource, resource_id)
-        if resource is None or resource.floor.hub_id != hub.id:
-            raise NotFound("no such desk at this hub", field="resource_id")
-        if resource.kind is not ResourceKind.DESK or not resource.is_whole_day:
-            raise InvalidInput("a day pass comes with a desk", field="resource_id")
-        plan = orders.day_pass_plan(hub)
-        if plan is None:
-            raise NoDayPassPlan(f"no day-pass plan is offered at {hub.name}")
-        day = hub.today(now)
-        current = member.membership_on(day, hub.id)
-        if current is not None and not current.plan.is_deleted:
-            raise InvalidInput("this member's membership is valid here today", field="member_id")
-        order = orders.day_pass_order(
-            hub, member, plan, day, resource_id=resource_id, created_by_id=staff_id, now=now
-        )
+        order = _today_day_pass_order(hub_id, member_id, resource_id, staff_id, now)
         payment = orders.take_desk_payment(order, staff_id, pay, now)
         orders.fulfil(order, created_by_id=staff_id, now=now, strict=True)
         line = order.lines[0]
         assert line.membership is not None  # granted
         assert line.booking is not None  # strict: placed, or the sale failed
     return DaySale(order, payment, line.membership, line.booking)
+
+
+def order_day_pass_online(
+    hub_id: int, member_id: int, resource_id: int, now: datetime | None = None
+) -> Order:
+    """A member's own pending order for today's day pass and a desk at the hub, to pay online
+    (or at the desk); paid, it grants the pass and books the desk. Refused as at the desk."""
+    now = now or utcnow()
+    with transaction():
+        order = _today_day_pass_order(hub_id, member_id, resource_id, None, now)
+    return order
+
+
+def _today_day_pass_order(
+    hub_id: int, member_id: int, resource_id: int, staff_id: int | None, now: datetime
+) -> Order:
+    """Today's pending day-pass order with its desk, in the caller's transaction; NotFound for a
+    desk elsewhere, InvalidInput for a member who needs none."""
+    hub = get_or_404(Hub, hub_id)
+    member = get_or_404(User, member_id, lock=True)
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.floor.hub_id != hub.id:
+        raise NotFound("no such desk at this hub", field="resource_id")
+    if resource.kind is not ResourceKind.DESK or not resource.is_whole_day:
+        raise InvalidInput("a day pass comes with a desk", field="resource_id")
+    plan = orders.day_pass_plan(hub)
+    if plan is None:
+        raise NoDayPassPlan(f"no day-pass plan is offered at {hub.name}")
+    day = hub.today(now)
+    current = member.membership_on(day, hub.id)
+    if current is not None and not current.plan.is_deleted:
+        raise InvalidInput("this member's membership is valid here today", field="member_id")
+    return orders.day_pass_order(
+        hub, member, plan, day, resource_id=resource_id, created_by_id=staff_id, now=now
+    )
 
 
 def pay_order_at_desk(

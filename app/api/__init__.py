@@ -1,0 +1,1 @@
+"""JSON API, the Stripe webhook endpoint and outgoing webhooks."""
