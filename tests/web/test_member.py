@@ -261,6 +261,8 @@ def test_member_without_membership_is_told(clock, client, login, make_member, a_
     login(make_member(plan=None, locale="en"))
     page = client.get(f"/m/{a_hub.slug}/").text
     assert "You need an active membership" in page
+    # ... and offered today's day pass at this hub, bought online.
+    assert f'href="/hubs/{a_hub.slug}/day-pass">Buy a day pass for today</a>' in page
 
 
 # -- booking a desk ----------------------------------------------------------------------------
