@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this registers them all."""
 
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
+from app.models.api import (
+    ApiToken,
+    DeliveryStatus,
+    IdempotentRequest,
+    TokenKind,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.bookings import (
@@ -36,6 +44,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "AccessEvent",
     "Adapter",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -49,6 +58,7 @@ __all__ = [
     "DataRequest",
     "DataRequestKind",
     "DataRequestStatus",
+    "DeliveryStatus",
     "Device",
     "DeviceKind",
     "Direction",
@@ -56,6 +66,7 @@ __all__ = [
     "DoorKind",
     "Floor",
     "Hub",
+    "IdempotentRequest",
     "Membership",
     "MembershipStatus",
     "NotificationOptOut",
@@ -72,11 +83,14 @@ __all__ = [
     "ResourceKind",
     "Role",
     "RoleGrant",
+    "TokenKind",
     "UnknownTimeZone",
     "User",
     "UserStatus",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Zone",
     "ZoneOccupancy",
     "utcnow",
