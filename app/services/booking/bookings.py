@@ -158,7 +158,7 @@ def mark_checked_in(booking: Booking, now: datetime) -> None:
 
 def _booking_event(event_type: str, booking: Booking) -> None:
     """Queue the webhook event of `booking`'s change in the caller's transaction."""
-    webhooks.emit(event_type, booking.resource.hub_id, webhooks.booking_data(booking))
+    webhooks.emit(event_type, booking.resource.floor.hub_id, webhooks.booking_data(booking))
 
 
 def mark_completed(booking: Booking, now: datetime) -> None:
