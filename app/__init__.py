@@ -59,6 +59,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.web import register_web
 
     register_web(app)
+    from app.api import register_api
+
+    register_api(app)
 
 
 def _register_cli(app: Flask) -> None:

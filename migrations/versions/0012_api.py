@@ -1,4 +1,4 @@
-"""api tokens, idempotent requests, webhooks
+"""The JSON API: access tokens, idempotent requests, webhook endpoints and their deliveries
 
 Revision ID: 0012
 Revises: 0011
@@ -26,10 +26,10 @@ def upgrade():
     sa.Column('scopes', sa.JSON(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('hub_ids', sa.JSON(), nullable=True),
-    sa.Column('expires_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens'))
     )
@@ -44,7 +44,7 @@ def upgrade():
     sa.Column('hub_ids', sa.JSON(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_webhook_endpoints_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
     )
@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['token_id'], ['api_tokens.id'], name=op.f('fk_api_idempotent_requests_token_id_api_tokens'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_idempotent_requests')),
     sa.UniqueConstraint('token_id', 'key', name=op.f('uq_api_idempotent_requests_token_id'))
@@ -69,13 +69,13 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'sending', 'delivered', 'failed', name='webhook_delivery_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('claim_token', sa.String(length=32), nullable=True),
-    sa.Column('claimed_until', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('response_code', sa.Integer(), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=False),
-    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('delivered_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoints.id'], name=op.f('fk_webhook_deliveries_endpoint_id_webhook_endpoints'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['hub_id'], ['hubs.id'], name=op.f('fk_webhook_deliveries_hub_id_hubs'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
