@@ -34,7 +34,10 @@ class ApiAuthError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
     def response(self) -> Any:
-        return error_response(self.status, self.code, self.message, headers=self.headers)
+        headers = dict(self.headers)
+        if self.status == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="ruang"')
+        return error_response(self.status, self.code, self.message, headers=headers)
 
 
 def caller() -> Caller:

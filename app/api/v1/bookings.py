@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import validate
@@ -100,8 +100,12 @@ class Bookings(MethodView):
             lambda: Answer(201, BookingSchema().dump(_create(member, body))),
             lambda error: Answer(error.http_status, domain_error_body(error)),
         )
-        headers_out = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-        return answer.body, answer.status_code, headers_out
+        # Already in its JSON form (stored that way): sent as it is, not serialised again.
+        response = jsonify(answer.body)
+        response.status_code = answer.status_code
+        if answer.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
 
 def _create(member: int, body: dict[str, Any]) -> Booking:

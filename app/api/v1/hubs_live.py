@@ -89,7 +89,7 @@ class Occupancy(MethodView):
     def get(self, hub_id: int) -> Any:
         """People in the hub now, per zone (ETag: poll cheaply)."""
         active_hub_or_404(hub_id)
-        return hub_occupancy(hub_id, hours=0)
+        return hub_occupancy(hub_id, hours=1)
 
 
 @live.route("/hubs/<int:hub_id>/access-events")
