@@ -1,0 +1,169 @@
+"""Outgoing webhooks against a real local HTTP server: signed, retried with backoff after a
+failure, each delivery recorded for the admin; events queued with the change, not without it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from app.extensions import db
+from app.models import DeliveryStatus, Role, WebhookDelivery, utcnow
+from app.services.booking import bookings
+from app.services.errors import BookingConflict, Forbidden, InvalidInput
+from app.services.integrations import webhooks
+from app.services.notifications.outbox import OutboxPolicy
+from tests.conftest import MONDAY, TUESDAY
+
+
+@dataclass
+class Receiver:
+    """An HTTP server that records what it is sent and answers with the next queued status."""
+
+    url: str = ""
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append((dict(self.headers), body))
+            self.send_response(state.statuses.pop(0) if state.statuses else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def hub_admin(make_member, a_hub):
+    return make_member(roles=[(Role.HUB_ADMIN, a_hub)])
+
+
+POLICY = OutboxPolicy(max_attempts=3, first_delay=timedelta(minutes=1))
+
+
+def test_booking_events_are_signed_and_delivered(
+    clock, receiver, hub_admin, a_hub, a_desk, a_member
+) -> None:
+    endpoint = webhooks.register_endpoint(
+        hub_admin, receiver.url, ["booking.created", "booking.cancelled"], [a_hub.id]
+    )
+    booking = bookings.book_whole_day(a_member.id, a_desk.id, TUESDAY)
+    bookings.cancel_booking(booking.id, member_id=a_member.id)
+    report = webhooks.deliver_due(policy=POLICY)
+    assert len(report.sent) == 2
+    events = []
+    for headers, body in receiver.received:
+        assert webhooks.verify(endpoint.secret, headers[webhooks.SIGNATURE_HEADER], body)
+        assert not webhooks.verify("whsec_wrong", headers[webhooks.SIGNATURE_HEADER], body)
+        events.append(json.loads(body))
+    assert [e["type"] for e in events] == ["booking.created", "booking.cancelled"]
+    assert {e["data"]["booking_id"] for e in events} == {booking.id}
+    shown = webhooks.deliveries(hub_admin, endpoint.id)
+    assert {(d.status, d.response_code, d.attempts) for d in shown} == {
+        (DeliveryStatus.DELIVERED, 200, 1)
+    }
+
+
+def test_a_failing_receiver_is_retried_with_backoff_then_given_up(
+    clock, receiver, hub_admin, a_hub, a_desk, a_member
+) -> None:
+    endpoint = webhooks.register_endpoint(hub_admin, receiver.url, ["booking.created"], [a_hub.id])
+    receiver.statuses = [500, 503]
+    bookings.book_whole_day(a_member.id, a_desk.id, TUESDAY)
+    assert webhooks.deliver_due(policy=POLICY).retrying
+    assert not webhooks.deliver_due(policy=POLICY).sent  # not due again yet: backoff
+    clock(utcnow() + timedelta(minutes=1, seconds=1))
+    assert webhooks.deliver_due(policy=POLICY).retrying
+    clock(utcnow() + timedelta(minutes=2, seconds=1))
+    assert webhooks.deliver_due(policy=POLICY).sent
+    (delivery,) = webhooks.deliveries(hub_admin, endpoint.id)
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (
+        DeliveryStatus.DELIVERED,
+        3,
+        200,
+    )
+    assert len(receiver.received) == 3
+    # The same event each time: one id for the receiver to drop repeats by.
+    assert len({json.loads(body)["id"] for _, body in receiver.received}) == 1
+
+
+def test_no_answer_at_all_is_recorded_and_fails_after_the_last_attempt(
+    clock, hub_admin, a_hub, a_desk, a_member
+) -> None:
+    webhooks.register_endpoint(
+        hub_admin, "http://127.0.0.1:9/closed", ["booking.created"], [a_hub.id]
+    )
+    bookings.book_whole_day(a_member.id, a_desk.id, TUESDAY)
+    for _ in range(POLICY.max_attempts):
+        webhooks.deliver_due(policy=POLICY)
+        clock(utcnow() + timedelta(hours=1))
+    delivery = db.session.scalars(db.select(WebhookDelivery)).one()
+    assert delivery.status is DeliveryStatus.FAILED
+    assert delivery.response_code is None
+    assert delivery.last_error
+
+
+def test_a_refused_booking_queues_no_event(
+    clock, receiver, hub_admin, a_hub, a_desk, make_member
+) -> None:
+    webhooks.register_endpoint(hub_admin, receiver.url, ["booking.created"], [a_hub.id])
+    bookings.book_whole_day(make_member().id, a_desk.id, MONDAY)
+    with pytest.raises(BookingConflict):
+        bookings.book_whole_day(make_member().id, a_desk.id, MONDAY)
+    assert db.session.query(WebhookDelivery).count() == 1
+
+
+def test_endpoints_see_only_their_hubs_and_types(
+    clock, receiver, hub_admin, a_hub, make_hub, make_resource, a_desk, make_member
+) -> None:
+    webhooks.register_endpoint(hub_admin, receiver.url, ["booking.cancelled"], [a_hub.id])
+    other_desk = make_resource(make_hub())
+    bookings.book_whole_day(make_member().id, a_desk.id, MONDAY)  # a type it did not ask for
+    bookings.book_whole_day(make_member().id, other_desk.id, MONDAY)  # another hub
+    assert db.session.query(WebhookDelivery).count() == 0
+
+
+def test_registration_is_checked(hub_admin, make_hub, a_hub) -> None:
+    with pytest.raises(InvalidInput):
+        webhooks.register_endpoint(hub_admin, "ftp://x", ["booking.created"], [a_hub.id])
+    with pytest.raises(InvalidInput):
+        webhooks.register_endpoint(hub_admin, "https://x.test", ["payment.made"], [a_hub.id])
+    with pytest.raises(Forbidden):
+        webhooks.register_endpoint(
+            hub_admin, "https://x.test", ["booking.created"], [make_hub().id]
+        )
+    with pytest.raises(Forbidden):
+        webhooks.register_endpoint(hub_admin, "https://x.test", ["booking.created"], None)
+
+
+def test_a_frontdesk_check_in_is_an_event(
+    clock, receiver, hub_admin, a_hub, a_desk, a_member
+) -> None:
+    webhooks.register_endpoint(hub_admin, receiver.url, ["checkin.created"], [a_hub.id])
+    booking = bookings.book_whole_day(a_member.id, a_desk.id, MONDAY)
+    bookings.check_in(booking.id)
+    webhooks.deliver_due(policy=POLICY)
+    (event,) = [json.loads(body) for _, body in receiver.received]
+    assert event["type"] == "checkin.created"
+    assert event["data"]["status"] == "checked_in"
