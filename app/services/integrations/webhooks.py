@@ -119,11 +119,17 @@ def deactivate_endpoint(actor: User, endpoint_id: int) -> None:
             record("webhook.deactivate", endpoint, actor_id=actor.id, after={"active": False})
 
 
-def deliveries(actor: User, endpoint_id: int, limit: int = 100) -> list[WebhookDelivery]:
-    """The endpoint's deliveries, newest first (for its admin)."""
+def endpoint_for(actor: User, endpoint_id: int) -> WebhookEndpoint:
+    """An endpoint the admin manages, or NotFound."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or not _may_manage(actor, endpoint):
         raise NotFound(f"no webhook endpoint {endpoint_id}")
+    return endpoint
+
+
+def deliveries(actor: User, endpoint_id: int, limit: int = 100) -> list[WebhookDelivery]:
+    """The endpoint's deliveries, newest first (for its admin)."""
+    endpoint_for(actor, endpoint_id)
     return list(
         db.session.scalars(
             select(WebhookDelivery)
