@@ -14,11 +14,14 @@ import pytest
 
 from app.extensions import db
 from app.models import DeliveryStatus, Role, WebhookDelivery, utcnow
+from app.services.access import passes
+from app.services.access.decision import AccessRequest, decide_access
+from app.services.access.keys import Keyring, generate_key
 from app.services.booking import bookings
 from app.services.errors import BookingConflict, Forbidden, InvalidInput
 from app.services.integrations import webhooks
 from app.services.notifications.outbox import OutboxPolicy
-from tests.conftest import MONDAY, TUESDAY
+from tests.conftest import MONDAY, TUESDAY, hub_time
 
 
 @dataclass
@@ -166,4 +169,22 @@ def test_a_frontdesk_check_in_is_an_event(
     webhooks.deliver_due(policy=POLICY)
     (event,) = [json.loads(body) for _, body in receiver.received]
     assert event["type"] == "checkin.created"
+    assert event["data"]["status"] == "checked_in"
+
+
+def test_a_door_check_in_is_an_event_once(
+    clock, tmp_path, receiver, hub_admin, a_hub, a_desk, a_member
+) -> None:
+    ring = Keyring(tmp_path / "keys")
+    generate_key(ring)
+    clock(hub_time(a_hub, MONDAY, 9))
+    webhooks.register_endpoint(hub_admin, receiver.url, ["checkin.created"], [a_hub.id])
+    booking = bookings.book_whole_day(a_member.id, a_desk.id, MONDAY)
+    for _ in range(2):  # the second grant of the day checks nothing in
+        clock(utcnow() + timedelta(minutes=1))
+        token = passes.rotating_token(ring, a_member.id).token
+        assert decide_access(AccessRequest(token=token, hub_id=a_hub.id)).granted
+    webhooks.deliver_due(policy=POLICY)
+    (event,) = [json.loads(body) for _, body in receiver.received]
+    assert event["data"]["booking_id"] == booking.id
     assert event["data"]["status"] == "checked_in"

@@ -58,7 +58,6 @@ def init_api_v1(app: Flask) -> None:
         lambda _c: {"type": "integer", "minimum": 0, "maximum": DATABASE_INT_MAX},
     )
     for blueprint in BLUEPRINTS:
-        _json_errors(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX)
         csrf.exempt(blueprint)
     app.register_blueprint(docs)
@@ -71,6 +70,10 @@ def _json_errors(blueprint: Any) -> None:
     blueprint.register_error_handler(ApiAuthError, lambda error: error.response())
     blueprint.register_error_handler(DomainError, domain_error_response)
     blueprint.register_error_handler(HTTPException, http_error_response)
+
+
+for _blueprint in BLUEPRINTS:  # once, at import: the blueprints serve every app made
+    _json_errors(_blueprint)
 
 
 def _any_error(error: Exception) -> Response:
