@@ -110,6 +110,7 @@ PASSTHROUGH = (
     "RUANG_SMTP_STARTTLS",
     "RUANG_MAIL_SENDER",
     "RUANG_LOGIN_LIMIT",
+    "RUANG_API_RATE_LIMIT",  # per API token, e.g. "600 per minute" (app.api.v1.auth)
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX",
     "RUANG_PASS_SIGNING_KEY",
