@@ -13,14 +13,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.extensions import db
-from app.models import DeliveryStatus, Role, WebhookDelivery, utcnow
+from app.models import DeliveryStatus, IdempotentRequest, Role, WebhookDelivery, utcnow
 from app.services.access import passes
 from app.services.access.decision import AccessRequest, decide_access
 from app.services.access.keys import Keyring, generate_key
 from app.services.booking import bookings
 from app.services.errors import BookingConflict, Forbidden, InvalidInput
-from app.services.integrations import webhooks
+from app.services.integrations import tokens, webhooks
 from app.services.notifications.outbox import OutboxPolicy
+from app.services.people import retention
 from tests.conftest import MONDAY, TUESDAY, hub_time
 
 
@@ -188,3 +189,23 @@ def test_a_door_check_in_is_an_event_once(
     (event,) = [json.loads(body) for _, body in receiver.received]
     assert event["data"]["booking_id"] == booking.id
     assert event["data"]["status"] == "checked_in"
+
+
+def test_retention_purges_old_deliveries_and_idempotency_keys(
+    clock, receiver, hub_admin, a_hub, a_desk, a_member, session
+) -> None:
+    webhooks.register_endpoint(hub_admin, receiver.url, ["booking.created"], [a_hub.id])
+    issued = tokens.create_personal_token(a_member.id, "t", ["bookings:write"], 30)
+    session.add(
+        IdempotentRequest(
+            token_id=issued.token.id, key="k", request_hash="h", status_code=201, body={}
+        )
+    )
+    session.commit()
+    bookings.book_whole_day(a_member.id, a_desk.id, TUESDAY)
+    webhooks.deliver_due(policy=POLICY)
+    clock(utcnow() + timedelta(days=2))
+    assert retention.purge_expired(retention.Retention())["idempotent_requests"] == 1
+    assert retention.purge_expired(retention.Retention())["webhook_deliveries"] == 0
+    clock(utcnow() + timedelta(days=91))
+    assert retention.purge_expired(retention.Retention())["webhook_deliveries"] == 1
