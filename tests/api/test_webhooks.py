@@ -4,11 +4,7 @@ failure, each delivery recorded for the admin; events queued with the change, no
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -23,39 +19,6 @@ from app.services.integrations import tokens, webhooks
 from app.services.notifications.outbox import OutboxPolicy
 from app.services.people import retention
 from tests.conftest import MONDAY, TUESDAY, hub_time
-
-
-@dataclass
-class Receiver:
-    """An HTTP server that records what it is sent and answers with the next queued status."""
-
-    url: str = ""
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append((dict(self.headers), body))
-            self.send_response(state.statuses.pop(0) if state.statuses else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
