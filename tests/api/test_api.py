@@ -264,6 +264,9 @@ def test_unknown_api_path_is_json(client) -> None:
 def test_docs_page_uses_vendored_assets_only(client) -> None:
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert policy.endswith("img-src 'self' data:")
     assert "https://" not in page.text
     assert "<script>" not in page.text
     with client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js") as script:
