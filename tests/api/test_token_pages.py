@@ -76,3 +76,36 @@ def test_hub_admin_makes_a_service_token_and_a_webhook(login, make_member, a_hub
     other = login(other_admin)
     assert other.get(f"/admin/integrations/webhooks/{endpoint.id}").status_code == 404
     assert "city.example" not in other.get("/admin/integrations").text
+
+
+def test_admin_sends_a_failed_delivery_again(
+    clock, login, make_member, make_hub, a_hub, a_desk
+) -> None:
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import DeliveryStatus, WebhookDelivery, utcnow
+    from app.services.booking import bookings
+    from app.services.notifications.outbox import OutboxPolicy
+    from tests.conftest import TUESDAY
+
+    admin = make_member(roles=[(Role.HUB_ADMIN, a_hub)])
+    endpoint = webhooks.register_endpoint(
+        admin, "http://127.0.0.1:9/closed", ["booking.created"], [a_hub.id]
+    )
+    bookings.book_whole_day(make_member().id, a_desk.id, TUESDAY)
+    policy = OutboxPolicy(max_attempts=1)
+    webhooks.deliver_due(policy=policy)
+    delivery = db.session.scalars(db.select(WebhookDelivery)).one()
+    assert delivery.status is DeliveryStatus.FAILED
+    client = login(admin)
+    page = client.get(f"/admin/integrations/webhooks/{endpoint.id}").text
+    assert f"/admin/integrations/deliveries/{delivery.id}/retry" in page
+    stranger = login(make_member(roles=[(Role.HUB_ADMIN, make_hub())]))
+    assert stranger.post(f"/admin/integrations/deliveries/{delivery.id}/retry").status_code == 404
+    client = login(admin)
+    assert client.post(f"/admin/integrations/deliveries/{delivery.id}/retry").status_code == 302
+    db.session.expire_all()
+    retried = db.session.get(WebhookDelivery, delivery.id)
+    assert (retried.status, retried.attempts) == (DeliveryStatus.PENDING, 0)
+    assert retried.next_attempt_at <= utcnow() + timedelta(seconds=1)

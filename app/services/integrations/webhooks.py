@@ -309,3 +309,25 @@ def _finish(claim: _Claim, code: int | None, error: str | None, policy: OutboxPo
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = now + policy.delay_after(delivery.attempts)
         return "retrying"
+
+
+def retry_delivery(actor: User, delivery_id: int) -> WebhookDelivery:
+    """Send a failed delivery again from the first attempt (its endpoint's admin; audited)."""
+    with transaction():
+        delivery = db.session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or not _may_manage(actor, delivery.endpoint):
+            raise NotFound(f"no webhook delivery {delivery_id}")
+        if delivery.status is not DeliveryStatus.FAILED:
+            raise InvalidInput("only a failed delivery can be retried", reason="not_failed")
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = utcnow()
+        record(
+            "webhook.retry",
+            delivery,
+            actor_id=actor.id,
+            hub_id=delivery.hub_id,
+            before={"status": "failed", "last_error": delivery.last_error},
+            after={"status": "pending"},
+        )
+    return delivery

@@ -12,10 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import Hub
-from app.services.errors import DomainError
+from app.services.errors import DomainError, InvalidInput
 from app.services.integrations import tokens, webhooks
 from app.web.admin.data_rights import admin_hub_ids
-from app.web.admin.forms import show_error
+from app.web.admin.forms import explain, show_error
 from app.web.context import me
 from app.web.integration_forms import ServiceTokenForm, WebhookForm
 
@@ -28,6 +28,11 @@ def register(bp: Blueprint) -> None:
     )
     bp.add_url_rule("/integrations/webhooks", view_func=create_webhook, methods=["POST"])
     bp.add_url_rule("/integrations/webhooks/<int:endpoint_id>", view_func=webhook_deliveries)
+    bp.add_url_rule(
+        "/integrations/deliveries/<int:delivery_id>/retry",
+        view_func=retry_delivery,
+        methods=["POST"],
+    )
     bp.add_url_rule(
         "/integrations/webhooks/<int:endpoint_id>/deactivate",
         view_func=deactivate_webhook,
@@ -121,3 +126,13 @@ def deactivate_webhook(endpoint_id: int) -> Response:
     webhooks.deactivate_endpoint(me(), endpoint_id)
     flash(gettext("The endpoint receives nothing more."), "success")
     return redirect(url_for("admin.integrations"))
+
+
+def retry_delivery(delivery_id: int) -> Response:
+    try:
+        delivery = webhooks.retry_delivery(me(), delivery_id)
+    except InvalidInput as error:
+        flash(explain(error), "error")
+        return redirect(url_for("admin.integrations"))
+    flash(gettext("The message is queued again."), "success")
+    return redirect(url_for("admin.webhook_deliveries", endpoint_id=delivery.endpoint_id))
