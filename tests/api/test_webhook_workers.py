@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_two_workers_deliver_each_event_exactly_once(
     backend: str, tmp_path: Path, receiver: Receiver
 ) -> None:
-    receiver.delay_seconds = 0.005
+    receiver.delay_seconds = 0.02  # long enough that the second worker always joins in
     with fresh_database(backend, tmp_path) as url:
         app = make_test_app(url, tmp_path)
         with app.app_context():

@@ -97,9 +97,16 @@ def _count(current: Caller) -> None:
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no limits anywhere
         return
     item = parse(str(current_app.config.get("RUANG_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)))
-    if limiter.limiter.hit(item, "api-token", str(current.token_id)):
+    # The limiter's own key prefix too, as its decorated limits use: apps sharing one Redis
+    # (staging beside production, test runs) keep apart counts.
+    key = (
+        str(current_app.config.get("RATELIMIT_KEY_PREFIX", "")),
+        "api-token",
+        str(current.token_id),
+    )
+    if limiter.limiter.hit(item, *key):
         return
-    reset = limiter.limiter.get_window_stats(item, "api-token", str(current.token_id)).reset_time
+    reset = limiter.limiter.get_window_stats(item, *key).reset_time
     raise ApiAuthError(
         429,
         "rate_limited",
