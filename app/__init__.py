@@ -65,6 +65,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_web(app)
     app.register_blueprint(stripe_webhooks)
+    from app.api import register_api
+
+    register_api(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """The worker: timed jobs (no-show release, release of booked rooms that sensors find empty,
-booking reminders, event reminders, sending the outbox, retention, release of rooms held for
-a payment that did not come, renewals), each run in its own app context.
+booking reminders, event reminders, sending the outbox and webhooks, retention, release of rooms
+held for a payment that did not come, renewals), each run in its own app context.
 
 One process is enough for a hub network: every job is safe to run from several workers at once
 (rows are locked and re-checked), so production may run two for availability.
@@ -21,6 +21,7 @@ from app.services.billing.holds import release_unpaid_holds
 from app.services.billing.invoices import renew, void_lapsed
 from app.services.booking.bookings import release_no_shows
 from app.services.devices.occupancy import release_empty_rooms
+from app.services.integrations import webhooks
 from app.services.notifications.attachments import standard_makers
 from app.services.notifications.booking_mail import send_booking_reminders
 from app.services.notifications.mail import Mailer
@@ -53,6 +54,11 @@ def send_outbox() -> DeliveryReport:
     )
 
 
+def send_webhooks() -> DeliveryReport:
+    """POST the due webhook deliveries, signed, with the outbox's backoff policy."""
+    return webhooks.deliver_due(policy=OutboxPolicy.from_config(current_app.config))
+
+
 def apply_retention() -> dict[str, int]:
     """Purge what the retention settings keep only for a while."""
     return purge_expired(Retention.from_config(current_app.config))
@@ -77,6 +83,7 @@ JOBS = [
     Job("release-empty-rooms", 60, release_empty_rooms),
     Job("send-booking-reminders", 60, send_booking_reminders),
     Job("send-outbox", 5, send_outbox),
+    Job("send-webhooks", 5, send_webhooks),
     Job("apply-retention", 3600, apply_retention),
     Job("remind-event-registrants", 300, remind_event_registrants),
     Job("release-unpaid-holds", 60, release_unpaid_holds),

@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this registers them all."""
 
 from app.models.access import AccessEvent, Direction, Door, DoorKind, Pass, PassKey, PassKind
+from app.models.api import (
+    ApiToken,
+    DeliveryStatus,
+    IdempotentRequest,
+    TokenKind,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.models.audit import AuditEntry
 from app.models.base import Base, utcnow
 from app.models.billing import (
@@ -65,6 +73,7 @@ __all__ = [
     "AccessEvent",
     "Adapter",
     "AgeBand",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "BillingInterval",
@@ -81,6 +90,7 @@ __all__ = [
     "DataRequest",
     "DataRequestKind",
     "DataRequestStatus",
+    "DeliveryStatus",
     "Device",
     "DeviceKind",
     "Direction",
@@ -95,6 +105,7 @@ __all__ = [
     "Gender",
     "Hub",
     "HubBilling",
+    "IdempotentRequest",
     "Invoice",
     "InvoiceStatus",
     "LineKind",
@@ -130,11 +141,14 @@ __all__ = [
     "StripeCustomer",
     "StripeEvent",
     "StripeEventOutcome",
+    "TokenKind",
     "UnknownTimeZone",
     "User",
     "UserStatus",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Zone",
     "ZoneOccupancy",
     "utcnow",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.web import account_tokens  # noqa: F401  (its pages join the account blueprint)
 from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
 from app.web.auth import auth

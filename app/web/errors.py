@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,7 +32,10 @@ def register_error_pages(app: Flask) -> None:
         ), error.http_status
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[str, int]:
+    def _http_error(error: HTTPException) -> Any:
+        api = current_app.extensions.get("ruang.api_errors")
+        if api is not None and request.path.startswith(api[0]):
+            return api[1](error)  # the JSON API's error format (app.api.v1)
         titles = {
             400: gettext("Something in the request was not right"),
             403: gettext("You do not have access to this page"),

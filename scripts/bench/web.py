@@ -130,7 +130,15 @@ def _csrf(html: str) -> str:
 class Server:
     """gunicorn with the real app on `url`: production-like settings, its own port."""
 
-    def __init__(self, url: str, instance: Path, workers: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        instance: Path,
+        workers: int,
+        app_spec: str = "app:create_app()",
+        ready_path: str = STATIC_PATH,
+        **extra_env: str,
+    ) -> None:
         self.port = free_port()
         env = {
             **os.environ,
@@ -139,13 +147,14 @@ class Server:
             "RUANG_INSTANCE_DIR": str(instance),
             "RUANG_LOGIN_LIMIT": "100000 per minute",
             "RATELIMIT_STORAGE_URI": "memory://",
+            **extra_env,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
             [
                 gunicorn,
                 *("--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"),
-                *("--log-level", "warning", "--backlog", "2048", "app:create_app()"),
+                *("--log-level", "warning", "--backlog", "2048", app_spec),
             ],
             env=env,
             cwd=ROOT,
@@ -153,7 +162,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                status = self.get(STATIC_PATH)
+                status = self.get(ready_path)
                 if status == 200:
                     return
             except OSError:

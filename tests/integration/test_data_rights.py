@@ -225,11 +225,17 @@ def test_retention_purges_by_age(app, session, a_hub) -> None:
     session.add(OutboxMessage(recipient="pending@example.id", created_at=old))
     session.commit()
     deleted = retention.purge_expired(retention.Retention())
-    assert deleted == {"access_events": 1, "outbox_messages": 1, "processed_messages": 1}
+    assert deleted == {
+        "access_events": 1,
+        "outbox_messages": 1,
+        "webhook_deliveries": 0,
+        "processed_messages": 1,
+        "idempotent_requests": 0,
+    }
     assert session.scalars(select(AccessEvent.event_id)).all() == ["r-1"]
     left = set(session.scalars(select(OutboxMessage.recipient)))
     assert left == {"x@example.id", "pending@example.id"}  # never an unsent message
-    assert retention.purge_expired(retention.Retention(0, 0, 0)) == {}
+    assert retention.purge_expired(retention.Retention(0, 0, 0, 0)) == {}
 
 
 def test_consent_records_carry_the_version(siti, session) -> None:

@@ -57,6 +57,7 @@ from app.services.access.keys import cached_published_keys, published_keys
 from app.services.booking.bookings import CHECK_IN_EARLY
 from app.services.devices.occupancy import people_in_zone
 from app.services.errors import NotFound
+from app.services.integrations import webhooks
 from app.services.programmes.event_passes import event_admits
 from app.services.transactions import transaction
 from devices import passcode
@@ -442,7 +443,11 @@ def _store_event(ctx: _Context, at: datetime, checks_in: int | None, **values: A
     bookings.mark_checked_in); one already checked in stays as it is."""
     with transaction():
         if checks_in is not None:
-            _run(_CHECK_IN, booking_id=checks_in, check_in_opens=at + CHECK_IN_EARLY, now=at)
+            checked = _run(
+                _CHECK_IN, booking_id=checks_in, check_in_opens=at + CHECK_IN_EARLY, now=at
+            )
+            if checked.rowcount == 1:
+                _checkin_event(checks_in, ctx.hub.id)
         _run(
             _INSERT_EVENT,
             hub_id=ctx.hub.id,
@@ -452,6 +457,13 @@ def _store_event(ctx: _Context, at: datetime, checks_in: int | None, **values: A
             decided_at=at,
             **values,
         )
+
+
+def _checkin_event(booking_id: int, hub_id: int) -> None:
+    """The webhook event of a door check-in, in the decision's transaction."""
+    booking = db.session.get(Booking, booking_id, populate_existing=True)
+    if booking is not None:
+        webhooks.emit("checkin.created", hub_id, webhooks.booking_data(booking))
 
 
 def _run(statement: Executable, **params: Any) -> CursorResult[Any]:

@@ -23,6 +23,7 @@ from app.services.booking.placement import (
 )
 from app.services.booking.waitlist import offer_freed_seat
 from app.services.errors import CancellationTooLate, InvalidTransition, NotFound
+from app.services.integrations import webhooks
 from app.services.notifications import booking_mail
 from app.services.transactions import transaction
 
@@ -45,6 +46,7 @@ def book(
             member_id, resource_id, start, end, source=source, created_by_id=created_by_id
         )
         booking_mail.booking_confirmed(booking)
+        _booking_event("booking.created", booking)
     return booking
 
 
@@ -64,6 +66,7 @@ def book_whole_day(
             member, resource, *opening, source=source, created_by_id=created_by_id
         )
         booking_mail.booking_confirmed(booking)
+        _booking_event("booking.created", booking)
     return booking
 
 
@@ -99,6 +102,7 @@ def mark_cancelled(booking: Booking, now: datetime, *, override_cutoff: bool = F
     booking.cancelled_at = now
     revoke_passes_of(booking_id=booking.id, reason="booking cancelled")
     booking_mail.booking_cancelled(booking)
+    _booking_event("booking.cancelled", booking)
     db.session.flush()
     offer_freed_seat(booking.resource_id, max(booking.start_at, now), booking.end_at, now)
 
@@ -157,6 +161,12 @@ def mark_checked_in(booking: Booking, now: datetime) -> None:
         raise InvalidTransition("check-in opens an hour before the booking starts")
     booking.status = BookingStatus.CHECKED_IN
     booking.checked_in_at = now
+    _booking_event("checkin.created", booking)
+
+
+def _booking_event(event_type: str, booking: Booking) -> None:
+    """Queue the webhook event of `booking`'s change in the caller's transaction."""
+    webhooks.emit(event_type, booking.resource.floor.hub_id, webhooks.booking_data(booking))
 
 
 def mark_completed(booking: Booking, now: datetime) -> None:

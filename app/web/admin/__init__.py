@@ -20,6 +20,7 @@ from app.services.hubs import admin as hub_admin
 from app.web.admin import audit as audit_pages
 from app.web.admin import data_rights as data_rights_pages
 from app.web.admin import floors as floor_pages
+from app.web.admin import integrations as integration_pages
 from app.web.admin import people as people_pages
 from app.web.admin import plans as plan_pages
 from app.web.admin.forms import (
@@ -236,5 +237,12 @@ def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
-for _module in (floor_pages, plan_pages, people_pages, audit_pages, data_rights_pages):
+for _module in (
+    floor_pages,
+    plan_pages,
+    people_pages,
+    audit_pages,
+    data_rights_pages,
+    integration_pages,
+):
     _module.register(admin)

@@ -1,0 +1,1 @@
+"""Integrations: API access tokens, idempotent API requests and outgoing webhooks."""
