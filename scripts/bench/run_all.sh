@@ -50,6 +50,10 @@ if command -v wrk >/dev/null 2>&1; then
   echo "== web under load (gunicorn, 2 sync workers; wrk; static-file ceiling; the 500-member burst)"
   "$PY" -u scripts/bench/web.py --backends sqlite,postgresql --clients 8,32 --seconds 10 2>&1 \
     | grep --line-buffered '^|\|^burst\|^sqlite\|^postgresql' | tee "bench-results/web-$stamp.txt"
+  echo
+  echo "== JSON API under load (gunicorn, 2 sync workers; wrk; empty-route ceiling)"
+  "$PY" -u scripts/bench/api.py --backends sqlite,postgresql --clients 8 --seconds 10 2>&1 \
+    | grep --line-buffered '^|\|^sqlite\|^postgresql' | tee "bench-results/api-$stamp.txt"
 else
   echo "== web under load skipped: wrk is not installed (Debian: apt-get install wrk)"
 fi
