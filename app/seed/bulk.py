@@ -55,7 +55,7 @@ from app.models import (
     utcnow,
 )
 from app.seed.bulk_programme import PROGRAMME_TABLES, HubDays, ProgrammeCounts, seed_programme
-from app.seed.bulk_write import advance_sequences, next_id, table_of, write_rows
+from app.seed.bulk_write import advance_sequences, analyse, next_id, table_of, write_rows
 from app.seed.geography import PLACES, WIB, hub_places
 
 #: Slug prefix of every bulk hub; a database holding one already is refused.
@@ -530,13 +530,23 @@ def _booking_rows(
     """Exactly `wanted` bookings over the seats of `days`, each seat chosen with equal chance.
 
     Selection sampling (Knuth's algorithm S): one pass, in time order, no list of all seats.
+    Members book at their home hub (member n's is hub n mod hubs, as in the programme data)
+    when every hub has as many home members as seats a day; else anywhere.
     """
     seen = 0
     chosen = 0
+    homed = [member_ids[h :: len(hubs)] for h in range(len(hubs))]
+    at_home = all(
+        len(homed[h]) >= max(len(hub.seats_on(day)) for day in days[:7])
+        for h, hub in enumerate(hubs)
+    )
     for day in days:
         todays = 0
         offset = rng.randrange(len(member_ids))
-        for hub in hubs:
+        for h, hub in enumerate(hubs):
+            members = homed[h] if at_home else member_ids
+            if at_home:
+                todays = 0
             opening = hub.opening(day)
             if opening is None:
                 continue
@@ -551,7 +561,7 @@ def _booking_rows(
                     end = closes
                 else:
                     end = min(start + timedelta(minutes=rng.choice((60, 90, 120))), closes)
-                member = member_ids[(offset + todays) % len(member_ids)]
+                member = members[(offset + todays) % len(members)]
                 todays += 1
                 yield _booking_row(seat, member, start, end, rng, now)
 
@@ -623,3 +633,4 @@ def _insert(table: Table, rows: list[dict[str, Any]], batch_size: int) -> None:
 def _advance_sequences() -> None:
     advance_sequences(["hubs", "floors", "zones", "resources", "plans", "users", "passes"])
     advance_sequences(PROGRAMME_TABLES)
+    analyse()

@@ -130,7 +130,7 @@ def seed_programme(
     write("passes", Pass, iter(passes + list(member_passes.values())))  # before what uses them
     write("event_registrations", EventRegistration, iter(registrations))
     scans = _access_events(
-        counts.access_events, attendance, member_passes, hubs, past, member_ids, now, rng
+        counts.access_events, attendance, member_passes, home, hubs, past, member_ids, now, rng
     )
     write("access_events", AccessEvent, scans)
     return out
@@ -428,6 +428,7 @@ def _access_events(
     wanted: int,
     attendance: list[dict[str, Any]],
     member_passes: dict[int, dict[str, Any]],
+    home: dict[int, HubDays],
     hubs: list[HubDays],
     past: list[date],
     member_ids: list[int],
@@ -435,7 +436,8 @@ def _access_events(
     rng: random.Random,
 ) -> Iterator[dict[str, Any]]:
     """`wanted` decisions: attendance at events, the check-in and leaving of bookings, then
-    walk-ins on a plan (in and out) and refusals, on past open days."""
+    walk-ins on a plan (in and out; mostly at the member's home hub) and refusals, on past
+    open days."""
     made = 0
 
     def scan(
@@ -483,9 +485,9 @@ def _access_events(
         if left is not None:
             yield scan(hub_id, member, pass_id, left, Direction.OUT)
     while made < wanted and past:
-        hub = rng.choice(hubs)
-        opening = hub.opening(rng.choice(past))
         member = rng.choice(member_ids)
+        hub = home[member] if rng.random() < 0.85 else rng.choice(hubs)
+        opening = hub.opening(rng.choice(past))
         pass_id = member_passes[member]["id"]
         if opening is None:
             continue
@@ -496,10 +498,5 @@ def _access_events(
             continue
         yield scan(hub.id, member, pass_id, at, Direction.IN)
         if made < wanted:
-            yield scan(
-                hub.id,
-                member,
-                pass_id,
-                min(at + timedelta(hours=rng.randint(1, 6)), closes),
-                Direction.OUT,
-            )
+            left = min(at + timedelta(hours=rng.randint(1, 6)), closes)
+            yield scan(hub.id, member, pass_id, left, Direction.OUT)

@@ -86,3 +86,12 @@ def advance_sequences(tables: Iterable[str]) -> None:
             )
         )
     db.session.commit()
+
+
+def analyse() -> None:
+    """Statistics for the planner after a bulk load (PostgreSQL: and the visibility map, so
+    index-only scans need no heap visits)."""
+    db.session.commit()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))

@@ -1,0 +1,30 @@
+"""Indexes for the impact report at programme scale: granted entries of a hub in a period,
+read from the index alone (check-ins and members served).
+
+Revision ID: 0013
+Revises: 0011
+Create Date: 2026-12-02 00:58:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0013'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('access_events', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_access_events_hub_granted_at',
+            ['hub_id', 'granted', 'decided_at', 'direction', 'member_id'],
+            unique=False,
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('access_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_access_events_hub_granted_at')
