@@ -16,24 +16,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import func, select
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from app.extensions import db  # noqa: E402
-from app.models import AccessEvent, Booking, Hub, User, utcnow  # noqa: E402
-from app.seed.demo import DEMO_PASSWORD  # noqa: E402
-from app.services.reports.impact import impact_report  # noqa: E402
-from app.services.reports.scope import Level, Scope  # noqa: E402
-from scripts.bench.benchlib import (  # noqa: E402
+from benchlib import (
     environment,
     fresh_database,
     make_app,
@@ -42,7 +31,15 @@ from scripts.bench.benchlib import (  # noqa: E402
     print_table,
     write_json,
 )
-from scripts.bench.web import _csrf  # noqa: E402
+from flask import Flask
+from sqlalchemy import func, select
+from web import _csrf
+
+from app.extensions import db
+from app.models import AccessEvent, Booking, Hub, User, utcnow
+from app.seed.demo import DEMO_PASSWORD
+from app.services.reports.impact import impact_report
+from app.services.reports.scope import Level, Scope
 
 ADMIN = "program@demo.ruang.id"
 
