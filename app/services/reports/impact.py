@@ -42,7 +42,7 @@ from app.models import (
 from app.models.businesses import KBLI_SECTIONS, BusinessStage
 from app.services.programmes.mentoring import ONLINE_ZONE
 from app.services.reports.scope import Level, Scope, hubs_in
-from app.services.reports.sql import among
+from app.services.reports.sql import among, roomy_sort
 
 SERVED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)
 
@@ -84,6 +84,7 @@ class ImpactReport:
 
 def impact_report(scope: Scope, user: User) -> ImpactReport:
     hubs = hubs_in(scope, user)
+    roomy_sort()
     report = ImpactReport(scope, hubs)
     served: set[int] = set()
     areas: dict[str, set[int]] = {}
