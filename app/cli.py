@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
 from flask import current_app
@@ -124,13 +124,23 @@ def send_outbox_command() -> None:
 
 
 @ruang.command("seed-bulk")
-@click.option("--hubs", default=10, show_default=True, help="Hubs to create.")
-@click.option("--floors-per-hub", default=1, show_default=True, help="Floors in each hub.")
 @click.option(
-    "--resources", default=2000, show_default=True, help="Resources in all, spread over floors."
+    "--scale",
+    type=float,
+    default=None,
+    help="Programme scale (0.1-1.0; 1.0: 300 hubs, 200,000 members, 2 M bookings, "
+    "5 M access events, 20,000 events); the options below override its numbers.",
 )
-@click.option("--members", default=5000, show_default=True, help="Members to create.")
-@click.option("--bookings", default=1_000_000, show_default=True, help="Bookings to create.")
+@click.option("--hubs", type=int, help="Hubs to create.  [default: 10]")
+@click.option("--floors-per-hub", type=int, help="Floors in each hub.  [default: 1]")
+@click.option(
+    "--resources", type=int, help="Resources in all, spread over floors.  [default: 2000]"
+)
+@click.option("--members", type=int, help="Members to create.  [default: 5000]")
+@click.option("--bookings", type=int, help="Bookings to create.  [default: 1000000]")
+@click.option("--access-events", type=int, help="Access decisions to create.  [default: 0]")
+@click.option("--events", type=int, help="Events (with registrations) to create.  [default: 0]")
+@click.option("--mentors", type=int, help="Mentors (with office hours) to create.  [default: 0]")
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
 @click.option(
     "--around",
@@ -142,39 +152,38 @@ def send_outbox_command() -> None:
 @click.option("--occupancy", default=0.9, show_default=True, help="Share of seats booked a day.")
 @with_appcontext
 def seed_bulk_command(
-    hubs: int,
-    floors_per_hub: int,
-    resources: int,
-    members: int,
-    bookings: int,
+    scale: float | None,
     seed: int,
     around: datetime | None,
     days: int | None,
     occupancy: float,
+    **numbers: int | None,
 ) -> None:
-    """Load bulk data for benchmarks (into a fresh database): hubs, desks, members, bookings."""
+    """Load bulk data for benchmarks (into a fresh database): hubs, desks, members, bookings,
+    business profiles and steps; with --scale also access events, events and mentoring."""
+    import time as clock
+
     from app.seed.bulk import BulkSeedError, BulkSpec, seed_bulk
 
-    spec = BulkSpec(
-        hubs=hubs,
-        floors_per_hub=floors_per_hub,
-        resources=resources,
-        members=members,
-        bookings=bookings,
-        seed=seed,
-        around=around.date() if around else None,
-        days=days,
-        occupancy=occupancy,
+    given: dict[str, Any] = {name: value for name, value in numbers.items() if value is not None}
+    given |= dict(
+        seed=seed, around=around.date() if around else None, days=days, occupancy=occupancy
     )
+    started = clock.perf_counter()
     try:
-        with click.progressbar(length=bookings, label="Bookings", show_pos=True) as bar:
+        spec = BulkSpec(**given) if scale is None else BulkSpec.at_scale(scale, **given)
+        with click.progressbar(length=spec.bookings, label="Bookings", show_pos=True) as bar:
             result = seed_bulk(spec, progress=bar.update)
     except BulkSeedError as error:
         raise click.ClickException(str(error)) from None
+    programme = ", ".join(
+        f"{count} {name.replace('_', ' ')}" for name, count in result.programme.items()
+    )
     click.echo(
         f"Created {len(result.hub_ids)} hubs, {len(result.floor_ids)} floors, "
         f"{result.resources} resources, {result.members} members and {result.bookings} "
-        f"bookings from {result.first_day} to {result.last_day}."
+        f"bookings from {result.first_day} to {result.last_day}; {programme} "
+        f"in {clock.perf_counter() - started:.0f} s."
     )
     if result.members < result.seats_per_day:
         click.echo(

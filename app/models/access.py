@@ -127,6 +127,15 @@ class AccessEvent(Base):
     __table_args__ = (
         Index("ix_access_events_hub_at", "hub_id", "decided_at"),
         Index("ix_access_events_pass_at", "pass_id", "decided_at"),
+        # The impact report: a hub's granted entries in a period, from the index alone.
+        Index(
+            "ix_access_events_hub_granted_at",
+            "hub_id",
+            "granted",
+            "decided_at",
+            "direction",
+            "member_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -138,7 +138,11 @@ class StepRecord(Base):
     """A member reached a programme step: on which day, recorded by whom, with a note."""
 
     __tablename__ = "step_records"
-    __table_args__ = (UniqueConstraint("member_id", "step"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "step"),
+        # The impact report: steps reached at a hub in a period, from the index alone.
+        Index("ix_step_records_hub_reached", "hub_id", "reached_on", "step"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

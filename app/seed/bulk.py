@@ -27,14 +27,13 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, select
 
 from app.extensions import db
 from app.models import (
-    Base,
     BillingInterval,
     Booking,
     BookingMode,
@@ -55,6 +54,9 @@ from app.models import (
     Zone,
     utcnow,
 )
+from app.seed.bulk_programme import PROGRAMME_TABLES, HubDays, ProgrammeCounts, seed_programme
+from app.seed.bulk_write import advance_sequences, analyse, next_id, table_of, write_rows
+from app.seed.geography import PLACES, WIB, hub_places
 
 #: Slug prefix of every bulk hub; a database holding one already is refused.
 SLUG_PREFIX = "bulk-"
@@ -67,22 +69,6 @@ RESOURCES_PER_ROOM = 25
 ROOM_BLOCK = timedelta(hours=2)
 MIN_ROOM_BOOKING = timedelta(hours=1)
 
-KECAMATAN = [
-    ("Tebet", "Jakarta Selatan"),
-    ("Cempaka Putih", "Jakarta Pusat"),
-    ("Kebon Jeruk", "Jakarta Barat"),
-    ("Menteng", "Jakarta Pusat"),
-    ("Cakung", "Jakarta Timur"),
-    ("Koja", "Jakarta Utara"),
-    ("Pasar Minggu", "Jakarta Selatan"),
-    ("Grogol Petamburan", "Jakarta Barat"),
-    ("Duren Sawit", "Jakarta Timur"),
-    ("Penjaringan", "Jakarta Utara"),
-    ("Kemayoran", "Jakarta Pusat"),
-    ("Cilandak", "Jakarta Selatan"),
-]
-#: Every fifth hub is in WITA and every tenth in WIT, so time zones are exercised.
-ZONES = {4: ("Asia/Makassar", "Makassar"), 9: ("Asia/Jayapura", "Jayapura")}
 FIRST_NAMES = ["Siti", "Budi", "Ayu", "Dewi", "Rudi", "Agus", "Putri", "Andi", "Wati", "Yusuf"]
 LAST_NAMES = ["Rahayu", "Santoso", "Lestari", "Wijaya", "Saputra", "Hidayat", "Nasution", "Siregar"]
 SECTORS = ["Kuliner", "Fashion", "Kriya", "Teknologi", "Jasa", "Pertanian"]
@@ -116,6 +102,28 @@ class BulkSpec:
     days: int | None = None
     occupancy: float = 0.9
     batch_size: int = 10_000
+    #: Programme data (business profiles and steps are made for every member regardless).
+    access_events: int = 0
+    events: int = 0
+    mentors: int = 0
+
+    @classmethod
+    def at_scale(cls, scale: float, **overrides: Any) -> BulkSpec:
+        """The programme's size times `scale` (1.0: 300 hubs, 200,000 members, 2 M bookings,
+        5 M access events, 20,000 events, 600 mentors), the same days at every scale."""
+        if not 0 < scale <= 1:
+            raise BulkSeedError("scale must be in (0, 1]")
+        hubs = max(1, round(300 * scale))
+        numbers: dict[str, Any] = dict(
+            hubs=hubs,
+            resources=30 * hubs,
+            members=round(200_000 * scale),
+            bookings=round(2_000_000 * scale),
+            access_events=round(5_000_000 * scale),
+            events=round(20_000 * scale),
+            mentors=2 * hubs,
+        )
+        return cls(**(numbers | overrides))
 
     def check(self) -> None:
         """Raise BulkSeedError unless the numbers make sense together."""
@@ -127,6 +135,8 @@ class BulkSpec:
             raise BulkSeedError("bookings must be >= 0 and the batch size >= 1")
         if not 0 < self.occupancy <= 1:
             raise BulkSeedError("occupancy must be in (0, 1]")
+        if min(self.access_events, self.events, self.mentors) < 0:
+            raise BulkSeedError("access events, events and mentors must be >= 0")
         if self.days is not None and self.days < 1:
             raise BulkSeedError("days must be at least 1")
 
@@ -144,6 +154,7 @@ class BulkResult:
     last_day: date
     around: date
     seats_per_day: int
+    programme: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,10 +213,14 @@ def seed_bulk(spec: BulkSpec, progress: ProgressCallback | None = None) -> BulkR
     now = utcnow()
     around = spec.around or now.date()
     hubs = _create_places(spec)
-    member_ids = _create_members(spec, around, rng, now)
     days = _window(hubs, spec, around)
+    member_ids = _create_members(spec, min(days, default=around), rng, now)
     seats_per_day = max(_seats_on(hubs, day) for day in days) if days else 0
     written = _create_bookings(spec, hubs, days, member_ids, rng, now, progress)
+    counts = ProgrammeCounts(
+        spec.access_events, spec.events, spec.mentors, spec.seed, spec.batch_size
+    )
+    programme = seed_programme(counts, list[HubDays](hubs), days, member_ids, now)
     _advance_sequences()
     return BulkResult(
         hub_ids=[hub.id for hub in hubs],
@@ -217,6 +232,7 @@ def seed_bulk(spec: BulkSpec, progress: ProgressCallback | None = None) -> BulkR
         last_day=max(days, default=around),
         around=around,
         seats_per_day=seats_per_day,
+        programme=programme,
     )
 
 
@@ -272,9 +288,8 @@ def _create_places(spec: BulkSpec) -> list[_HubPlan]:
     ]
     hub_rows, hours_rows, floor_rows, zone_rows, resource_rows = [], [], [], [], []
     plans: list[_HubPlan] = []
-    for h in range(spec.hubs):
-        kecamatan, city = KECAMATAN[h % len(KECAMATAN)]
-        timezone, city = ZONES.get(h % 10, ("Asia/Jakarta", city))
+    for h, (place, number) in enumerate(hub_places(spec.hubs)):
+        timezone, kecamatan = place.timezone, place.kecamatan
         hours = {d: (time(8), time(17)) for d in range(5)}
         if h % 2 == 0:
             hours[5] = (time(9), time(15))
@@ -282,10 +297,10 @@ def _create_places(spec: BulkSpec) -> list[_HubPlan]:
             dict(
                 id=hub_id + h,
                 slug=f"{SLUG_PREFIX}{h + 1:03d}",
-                name=f"OK OCE {kecamatan} {h + 1:03d}",
+                name=f"OK OCE {kecamatan}" + (f" {number}" if number > 1 else ""),
                 timezone=timezone,
-                province="DKI Jakarta" if timezone == "Asia/Jakarta" else "",
-                city=city,
+                province=place.province,
+                city=place.city,
                 kecamatan=kecamatan,
                 address=f"Kantor Kecamatan {kecamatan}",
                 no_show_minutes=30,
@@ -375,7 +390,11 @@ def _floor_ids(hubs: list[_HubPlan]) -> list[int]:
 # -- members -----------------------------------------------------------------------------------
 
 
-def _create_members(spec: BulkSpec, around: date, rng: random.Random, now: datetime) -> list[int]:
+def _create_members(
+    spec: BulkSpec, first_day: date, rng: random.Random, now: datetime
+) -> list[int]:
+    """Members joined on a day up to 2.5 years before the first booking (their own RNG, so the
+    bookings stay the same for a seed)."""
     plan_id = _next_id(_table(Plan))
     existing = set(db.session.scalars(select(Plan.code).where(Plan.code.startswith("bulk-"))))
     plan_rows = [
@@ -398,7 +417,7 @@ def _create_members(spec: BulkSpec, around: date, rng: random.Random, now: datet
     plan_ids = list(db.session.scalars(select(Plan.id).where(Plan.code.startswith("bulk-"))))
 
     user_id = _next_id(_table(User))
-    starts_on = (around - timedelta(days=3650)).replace(day=1)
+    joined = random.Random(spec.seed * 31 + 7)
     users, grants, memberships = [], [], []
     for n in range(spec.members):
         uid = user_id + n
@@ -411,7 +430,7 @@ def _create_members(spec: BulkSpec, around: date, rng: random.Random, now: datet
                 phone=f"+62812{uid:08d}",
                 business_name=f"Usaha {first} {uid}",
                 sector=rng.choice(SECTORS),
-                kecamatan=rng.choice(KECAMATAN)[0],
+                kecamatan=rng.choice(PLACES[WIB]).kecamatan,
                 locale=None,
                 password_hash=None,  # bulk members cannot log in; hashing would dominate the load
                 status=UserStatus.ACTIVE,
@@ -425,7 +444,7 @@ def _create_members(spec: BulkSpec, around: date, rng: random.Random, now: datet
                 user_id=uid,
                 plan_id=plan_ids[n % len(plan_ids)],
                 status=MembershipStatus.ACTIVE,
-                starts_on=starts_on,
+                starts_on=first_day - timedelta(days=joined.randrange(0, 900)),
                 ends_on=None,
                 decision_reason="",
                 created_at=now,
@@ -511,13 +530,23 @@ def _booking_rows(
     """Exactly `wanted` bookings over the seats of `days`, each seat chosen with equal chance.
 
     Selection sampling (Knuth's algorithm S): one pass, in time order, no list of all seats.
+    Members book at their home hub (member n's is hub n mod hubs, as in the programme data)
+    when every hub has as many home members as seats a day; else anywhere.
     """
     seen = 0
     chosen = 0
+    homed = [member_ids[h :: len(hubs)] for h in range(len(hubs))]
+    at_home = all(
+        len(homed[h]) >= max(len(hub.seats_on(day)) for day in days[:7])
+        for h, hub in enumerate(hubs)
+    )
     for day in days:
         todays = 0
         offset = rng.randrange(len(member_ids))
-        for hub in hubs:
+        for h, hub in enumerate(hubs):
+            members = homed[h] if at_home else member_ids
+            if at_home:
+                todays = 0
             opening = hub.opening(day)
             if opening is None:
                 continue
@@ -532,7 +561,7 @@ def _booking_rows(
                     end = closes
                 else:
                     end = min(start + timedelta(minutes=rng.choice((60, 90, 120))), closes)
-                member = member_ids[(offset + todays) % len(member_ids)]
+                member = members[(offset + todays) % len(members)]
                 todays += 1
                 yield _booking_row(seat, member, start, end, rng, now)
 
@@ -590,33 +619,18 @@ def _booking_row(
     )
 
 
-# -- writing -----------------------------------------------------------------------------------
+# -- writing ---------------------------------------------------------------------------------
 
 
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-def _next_id(table: Table) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+_table = table_of
+_next_id = next_id
 
 
 def _insert(table: Table, rows: list[dict[str, Any]], batch_size: int) -> None:
-    """Core executemany in batches, committing each batch."""
-    for start in range(0, len(rows), batch_size):
-        db.session.execute(insert(table), rows[start : start + batch_size])
-        db.session.commit()
+    write_rows(table, rows, batch_size)
 
 
 def _advance_sequences() -> None:
-    """Explicit ids do not move PostgreSQL's sequences; move them past the rows written."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for table in ("hubs", "floors", "zones", "resources", "plans", "users"):
-        db.session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
-            )
-        )
-    db.session.commit()
+    advance_sequences(["hubs", "floors", "zones", "resources", "plans", "users", "passes"])
+    advance_sequences(PROGRAMME_TABLES)
+    analyse()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select, union
 
 from app.extensions import db
 from app.models import (
@@ -42,6 +42,7 @@ from app.models import (
 from app.models.businesses import KBLI_SECTIONS, BusinessStage
 from app.services.programmes.mentoring import ONLINE_ZONE
 from app.services.reports.scope import Level, Scope, hubs_in
+from app.services.reports.sql import among, roomy_sort
 
 SERVED_BOOKINGS = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED)
 
@@ -83,6 +84,7 @@ class ImpactReport:
 
 def impact_report(scope: Scope, user: User) -> ImpactReport:
     hubs = hubs_in(scope, user)
+    roomy_sort()
     report = ImpactReport(scope, hubs)
     served: set[int] = set()
     areas: dict[str, set[int]] = {}
@@ -194,10 +196,9 @@ def _served_at(hub_ids: list[int], start: datetime, end: datetime) -> dict[int, 
         .where(*_slot_in(hub_ids, start, end), MentoringSession.status != SessionStatus.CANCELLED),
     ]
     served: dict[int, set[int]] = {}
-    for query in queries:
-        for hub_id, member_id in db.session.execute(query.distinct()):
-            if member_id is not None:
-                served.setdefault(hub_id, set()).add(member_id)
+    for hub_id, member_id in db.session.execute(union(*queries)):  # each pair once
+        if member_id is not None:
+            served.setdefault(hub_id, set()).add(member_id)
     return served
 
 
@@ -281,30 +282,45 @@ def _count(query: Select[Any]) -> int:
 
 def _members(report: ImpactReport, served: set[int]) -> None:
     """New members (first membership starting in the period) and the plan they are on at its
-    end: subsidised, paying, or free."""
+    end (their latest membership starting by then): subsidised, paying, or free. Counted by the
+    database: the members served go in as one parameter, a few numbers come back."""
     if not served:
         return
     scope = report.scope
-    memberships = db.session.execute(
-        select(Membership.user_id, Membership.starts_on, Plan.subsidised, Plan.price_idr)
-        .join(Plan, Plan.id == Membership.plan_id)
-        .where(Membership.user_id.in_(served))
-        .order_by(Membership.user_id, Membership.starts_on, Membership.id)
+    mine = among(Membership.user_id, served)
+    firsts = (
+        select(func.min(Membership.starts_on).label("first"))
+        .where(mine)
+        .group_by(Membership.user_id)
+        .subquery()
+    )
+    report.new_members = _count(
+        select(firsts.c.first).where(firsts.c.first.between(scope.first_day, scope.last_day))
+    )
+    order = (Membership.starts_on.desc(), Membership.id.desc())
+    latest = (
+        select(
+            Membership.plan_id,
+            func.row_number().over(partition_by=Membership.user_id, order_by=order).label("n"),
+        )
+        .where(mine, Membership.starts_on <= scope.last_day)
+        .subquery()
+    )
+    paid = Plan.price_idr > 0
+    plans = db.session.execute(
+        select(Plan.subsidised, paid, func.count())
+        .select_from(latest)
+        .join(Plan, Plan.id == latest.c.plan_id)
+        .where(latest.c.n == 1)
+        .group_by(Plan.subsidised, paid)
     ).all()
-    first: dict[int, date] = {}
-    latest: dict[int, tuple[bool, int]] = {}
-    for row in memberships:
-        first.setdefault(row.user_id, row.starts_on)
-        if row.starts_on <= scope.last_day:
-            latest[row.user_id] = (row.subsidised, row.price_idr)
-    report.new_members = sum(1 for day in first.values() if scope.covers(day))
-    for subsidised, price in latest.values():
+    for subsidised, paying, count in plans:
         if subsidised:
-            report.subsidised += 1
-        elif price > 0:
-            report.paying += 1
+            report.subsidised += count
+        elif paying:
+            report.paying += count
         else:
-            report.free += 1
+            report.free += count
 
 
 def _businesses(report: ImpactReport, served: set[int]) -> None:
@@ -314,31 +330,56 @@ def _businesses(report: ImpactReport, served: set[int]) -> None:
     if not served:
         report.by_stage = [(stage, 0) for stage in BusinessStage]
         return
-    profiles = db.session.execute(
-        select(BusinessProfile.id, BusinessProfile.stage, BusinessProfile.kbli_section).where(
-            BusinessProfile.user_id.in_(served)
-        )
-    ).all()
-    stages = Counter(row.stage for row in profiles)
-    sectors = Counter(row.kbli_section for row in profiles)
+    mine = among(BusinessProfile.user_id, served)
+    stages: Counter[BusinessStage] = Counter()
+    sectors: Counter[str] = Counter()
+    for stage, section, count in db.session.execute(
+        select(BusinessProfile.stage, BusinessProfile.kbli_section, func.count())
+        .where(mine)
+        .group_by(BusinessProfile.stage, BusinessProfile.kbli_section)
+    ):
+        stages[stage] += count
+        sectors[section] += count
     report.by_stage = [(stage, stages[stage]) for stage in BusinessStage]
     report.by_sector = [(code, sectors[code]) for code, _, _ in KBLI_SECTIONS if sectors[code]]
-    records = db.session.execute(
-        select(EmploymentRecord.business_id, EmploymentRecord.recorded_on, EmploymentRecord.people)
-        .where(
-            EmploymentRecord.business_id.in_([row.id for row in profiles]),
-            EmploymentRecord.recorded_on <= report.scope.last_day,
+    first = report.scope.first_day
+    before = EmploymentRecord.recorded_on < first
+    record = EmploymentRecord
+    answers = (
+        select(
+            record.people,
+            func.row_number()
+            .over(
+                partition_by=record.business_id,
+                order_by=(record.recorded_on.desc(), record.id.desc()),
+            )
+            .label("latest"),
+            func.row_number()
+            .over(
+                partition_by=record.business_id,
+                # the last answer before the period, else the first one in it
+                order_by=(
+                    case((before, 0), else_=1),
+                    case((before, record.recorded_on)).desc(),
+                    case((before, record.id)).desc(),
+                    record.recorded_on,
+                    record.id,
+                ),
+            )
+            .label("baseline"),
         )
-        .order_by(EmploymentRecord.business_id, EmploymentRecord.recorded_on)
-    ).all()
-    latest: dict[int, int] = {}
-    baseline: dict[int, int] = {}
-    for row in records:
-        if row.recorded_on < report.scope.first_day or row.business_id not in baseline:
-            baseline[row.business_id] = row.people
-        latest[row.business_id] = row.people
-    report.employed_latest = sum(latest.values())
-    report.employed_change = report.employed_latest - sum(baseline.values())
+        .join(BusinessProfile, BusinessProfile.id == record.business_id)
+        .where(mine, record.recorded_on <= report.scope.last_day)
+        .subquery()
+    )
+    latest, baseline = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((answers.c.latest == 1, answers.c.people))), 0),
+            func.coalesce(func.sum(case((answers.c.baseline == 1, answers.c.people))), 0),
+        )
+    ).one()
+    report.employed_latest = int(latest)
+    report.employed_change = int(latest) - int(baseline)
 
 
 def _steps(report: ImpactReport, hubs: list[Hub]) -> None:
