@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask import Flask
 
+from app.converters import init_converters
+from app.headers import init_security_headers
 from app.web import account_tokens  # noqa: F401  (its pages join the account blueprint)
 from app.web.account_data import account, init_consent_check
 from app.web.admin import admin
@@ -14,14 +16,12 @@ from app.web.billing import billing
 from app.web.card_payments import card_payments
 from app.web.characters import refuse_unusable_requests
 from app.web.context import init_context
-from app.web.converters import init_converters
 from app.web.day_pass import day_pass
 from app.web.devices import devices
 from app.web.doors import doors
 from app.web.errors import register_error_pages
 from app.web.feeds import feeds
 from app.web.frontdesk import frontdesk
-from app.web.headers import init_security_headers
 from app.web.member import member
 from app.web.navigation import init_navigation
 from app.web.occupancy import occupancy

@@ -20,12 +20,12 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter
 from app.i18n import SUPPORTED_LOCALES, current_locale
+from app.messages import describe
 from app.models import BusinessStage, Plan
 from app.services.errors import DomainError, InvalidInput
 from app.services.people import registration
 from app.web.auth_forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from app.web.context import external_link, mailer, signer
-from app.web.messages import describe
 from app.web.redirects import local_path, same_site_referrer
 
 auth = Blueprint("auth", __name__)

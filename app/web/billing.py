@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.i18n import rupiah
+from app.messages import describe
 from app.models import (
     Hub,
     Invoice,
@@ -55,7 +56,6 @@ from app.web.billing_forms import (
 from app.web.context import admin_hub, mailer, me, staff_hub, staff_required
 from app.web.forms import RuangForm
 from app.web.frontdesk import describe_for_desk
-from app.web.messages import describe
 
 billing = Blueprint("billing", __name__)
 

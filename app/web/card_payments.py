@@ -30,6 +30,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
+from app.headers import content_security_policy
+from app.messages import describe
 from app.services.billing import payments
 from app.services.billing.providers import Charge, ProviderIntent
 from app.services.billing.stripe.checkout import PAYABLE, CardPayment, card_payment
@@ -37,8 +39,6 @@ from app.services.billing.stripe.client import stripe_provider
 from app.services.billing.stripe.provider import StripeProvider
 from app.services.errors import DomainError, NotFound
 from app.web.context import me
-from app.web.headers import content_security_policy
-from app.web.messages import describe
 
 card_payments = Blueprint("card_payments", __name__, url_prefix="/pay/card")
 

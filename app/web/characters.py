@@ -19,7 +19,7 @@ from wtforms.fields import IntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextArea
 
-from app.web.converters import fits_database
+from app.converters import fits_database
 
 #: C0 controls but tab and line breaks, DEL, C1 controls, surrogates, what a decoder writes for
 #: bytes that were not UTF-8 (U+FFFD), and the two non-characters U+FFFE and U+FFFF.

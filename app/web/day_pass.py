@@ -9,13 +9,13 @@ from flask_babel import gettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.messages import describe
 from app.services.billing import orders
 from app.services.billing.desk import order_day_pass_online
 from app.services.errors import DomainError
 from app.services.hubs.frontdesk import walk_in_options
 from app.web.billing_forms import BuyDayPassForm
 from app.web.context import hub_or_404, me
-from app.web.messages import describe
 
 day_pass = Blueprint("day_pass", __name__)
 

@@ -18,6 +18,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.messages import describe_access
 from app.models import Adapter, Device, DeviceKind, Hub
 from app.services.devices import registry as device_admin
 from app.services.devices.commands import (
@@ -34,7 +35,6 @@ from app.services.errors import InvalidInput, NotFound
 from app.services.hubs import frontdesk
 from app.web.context import admin_hub, me, staff_hub, staff_required
 from app.web.forms import RuangForm
-from app.web.messages import describe_access
 from app.web.passes import clock_time
 
 devices = Blueprint("devices", __name__, url_prefix="/devices")

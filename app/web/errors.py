@@ -9,8 +9,8 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.messages import describe
 from app.services.errors import DomainError
-from app.web.messages import describe
 
 
 def register_error_pages(app: Flask) -> None:

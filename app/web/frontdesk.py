@@ -10,6 +10,7 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from app.messages import ACCESS_REASONS, describe, describe_access
 from app.models import Hub, PaymentMethod
 from app.services.access import pass_pages
 from app.services.billing.receipts import mail_receipt
@@ -18,7 +19,6 @@ from app.services.errors import DomainError, NoDayPassPlan, NotFound
 from app.services.hubs import frontdesk as desk
 from app.web.context import mailer, me, staff_hub, staff_required
 from app.web.frontdesk_forms import EventFilterForm, ScanForm, SearchForm, WalkInForm
-from app.web.messages import ACCESS_REASONS, describe, describe_access
 from app.web.passes import clock_time
 
 frontdesk = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")

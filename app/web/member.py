@@ -14,7 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.converters import storable_int
 from app.i18n import rupiah
+from app.messages import describe
 from app.models import Floor, Hub, Resource
 from app.services.billing import holds, refunds
 from app.services.booking import availability, bookings, member_bookings, recurring, usage, waitlist
@@ -22,7 +24,6 @@ from app.services.booking.member_bookings import BookingWindow, TimelineSlot
 from app.services.errors import DomainError, NotFound
 from app.web import floor_page
 from app.web.context import me
-from app.web.converters import storable_int
 from app.web.floor_page import KIND_LABELS, STATE_LABELS
 from app.web.member_forms import (
     DeskDayForm,
@@ -33,7 +34,6 @@ from app.web.member_forms import (
     series_start_times,
     slot_starts,
 )
-from app.web.messages import describe
 
 member = Blueprint("member", __name__, url_prefix="/m")
 

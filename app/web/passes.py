@@ -22,13 +22,13 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from app.i18n import current_locale
+from app.messages import describe
 from app.models import Hub
 from app.services.access import pass_pages
 from app.services.access import passes as pass_service
 from app.services.booking.usage import home_hub
 from app.services.errors import DomainError, InThePast, QuotaExceeded
 from app.web.context import keyring, mailer, me
-from app.web.messages import describe
 from app.web.passes_forms import ConfirmForm, GuestForm
 
 passes = Blueprint("passes", __name__, url_prefix="/pass")

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.i18n import current_locale
+from app.messages import describe
 from app.models import AgeBand, BusinessStage, Gender, Hub, ProgrammeStep, utcnow
 from app.services.access.qr import qr_svg
 from app.services.errors import DomainError
@@ -21,7 +22,6 @@ from app.services.programmes import business, events, mentoring, registrations, 
 from app.services.programmes.business import BusinessInput
 from app.services.programmes.mentoring import ONLINE_ZONE
 from app.web.context import keyring, mailer, me
-from app.web.messages import describe
 from app.web.passes_forms import ConfirmForm
 from app.web.programmes_forms import (
     AGE_LABELS,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.messages import describe
 from app.models import (
     Event,
     EventKind,
@@ -28,7 +29,6 @@ from app.services.hubs import frontdesk as desk
 from app.services.programmes import events, registrations, steps
 from app.services.programmes.events import EventInput
 from app.web.context import keyring, mailer, me, staff_hub, staff_required
-from app.web.messages import describe
 from app.web.passes_forms import ConfirmForm
 from app.web.programmes_forms import (
     EVENT_KIND_LABELS,

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.i18n import current_locale
+from app.messages import describe
 from app.models import Hub, utcnow
 from app.services.errors import DomainError
 from app.services.reports.impact import impact_report
@@ -21,7 +22,6 @@ from app.services.reports.utilisation import utilisation_report
 from app.web.admin import is_admin
 from app.web.context import me
 from app.web.floor_page import KIND_LABELS
-from app.web.messages import describe
 from app.web.programmes_forms import STAGE_LABELS, STEP_LABELS
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")

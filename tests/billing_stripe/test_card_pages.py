@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from app.headers import CONTENT_SECURITY_POLICY
 from app.models import User
 from app.services.billing.providers import Charge, ProviderIntent
 from app.services.billing.stripe.client import stripe_provider
-from app.web.headers import CONTENT_SECURITY_POLICY
 from tests.stripe import LocalStripe, RecordingPayments, payment_intent_event, signed_headers
 
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.web.converters import DATABASE_INT_MAX, digits_up_to
+from app.converters import DATABASE_INT_MAX, digits_up_to
 
 PATTERN = re.compile(digits_up_to(DATABASE_INT_MAX) + r"\Z")
 

@@ -17,9 +17,9 @@ def test_no_stripe_no_webhook(client: FlaskClient) -> None:
 def test_an_amount_card_payments_cannot_take_is_explained_in_both_languages(app, session) -> None:
     from flask_babel import refresh
 
+    from app.messages import describe
     from app.services.billing.stripe.amounts import to_stripe_amount
     from app.services.billing.stripe.errors import AmountOutOfRange
-    from app.web.messages import describe
 
     try:
         to_stripe_amount(5_000)

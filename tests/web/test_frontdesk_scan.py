@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.messages import ACCESS_REASONS
 from app.models import AccessEvent, BookingStatus, Direction, Role, UserStatus
 from app.services.access import passes
 from app.services.access.decision import (
@@ -23,7 +24,6 @@ from app.services.access.decision import (
 )
 from app.services.access.keys import Keyring, generate_key
 from app.services.booking import bookings
-from app.web.messages import ACCESS_REASONS
 from devices import passcode
 from tests.conftest import MONDAY
 

@@ -16,9 +16,9 @@ from app.api.v1.bookings import bookings
 from app.api.v1.errors import ErrorSchema, domain_error_response, http_error_response
 from app.api.v1.hubs_live import live
 from app.api.v1.spaces import spaces
+from app.converters import DATABASE_INT_MAX, DatabaseIntConverter
+from app.headers import CONTENT_SECURITY_POLICY
 from app.services.errors import DomainError
-from app.web.converters import DATABASE_INT_MAX, DatabaseIntConverter
-from app.web.headers import CONTENT_SECURITY_POLICY
 
 PREFIX = "/api/v1"
 BLUEPRINTS = (spaces, bookings, live)

@@ -1,6 +1,6 @@
 """One error format for the whole API: {"code", "message", "errors": {field: [messages]}}.
 
-Domain errors keep their own code and status (409 for conflicts), in the words app.web.messages
+Domain errors keep their own code and status (409 for conflicts), in the words app.messages
 gives them; HTTP errors (401, 403, 404, 422 from schema validation, 429) take the same shape.
 """
 
@@ -12,8 +12,8 @@ import marshmallow as ma
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from app.messages import describe
 from app.services.errors import DomainError
-from app.web.messages import describe
 
 #: Stable codes for HTTP errors that are no domain error.
 HTTP_CODES = {

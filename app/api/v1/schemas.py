@@ -8,8 +8,8 @@ import binascii
 import marshmallow as ma
 from marshmallow import validate
 
+from app.converters import DATABASE_INT_MAX
 from app.services.errors import InvalidInput
-from app.web.converters import DATABASE_INT_MAX
 
 
 def an_id() -> ma.fields.Integer:

@@ -32,14 +32,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.converters import DATABASE_INT_MAX
 from app.i18n import WEEKDAYS
+from app.messages import describe
 from app.models import BillingInterval, BookingMode, ResourceKind, Role
 from app.money import minor_per_unit
 from app.services.errors import DomainError
 from app.services.hubs.admin import MAX_POLICY_MINUTES
-from app.web.converters import DATABASE_INT_MAX
 from app.web.forms import RuangForm
-from app.web.messages import describe
 
 #: The dearest plan whose price in minor units (sen) fits its Integer column: Rp 21.474.836.
 MAX_PRICE_RUPIAH = DATABASE_INT_MAX // minor_per_unit("IDR")
