@@ -25,13 +25,20 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DeliveryStatus, User, WebhookDelivery, WebhookEndpoint, utcnow
 from app.services.audit import record
 from app.services.errors import Forbidden, InvalidInput, NotFound
-from app.services.notifications.outbox import DEFAULT_POLICY, DeliveryReport, OutboxPolicy
+from app.services.notifications.outbox import (
+    DEFAULT_POLICY,
+    DeliveryReport,
+    Lifecycle,
+    OutboxPolicy,
+    claim_due,
+    settle,
+)
 from app.services.transactions import in_transaction, transaction
 
 log = logging.getLogger(__name__)
@@ -244,31 +251,10 @@ def deliver_due(
 def _claim_next(policy: OutboxPolicy) -> _Claim | None:
     now = utcnow()
     with transaction():
-        delivery = db.session.scalars(
-            select(WebhookDelivery)
-            .where(
-                or_(
-                    and_(
-                        WebhookDelivery.status == DeliveryStatus.PENDING,
-                        WebhookDelivery.next_attempt_at <= now,
-                    ),
-                    and_(
-                        WebhookDelivery.status == DeliveryStatus.SENDING,
-                        WebhookDelivery.claimed_until <= now,
-                    ),
-                )
-            )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
+        delivery = claim_due(WebhookDelivery, DELIVERY_STATES, policy, now)
         if delivery is None:
             return None
-        token = uuid.uuid4().hex
-        delivery.status = DeliveryStatus.SENDING
-        delivery.claim_token = token
-        delivery.claimed_until = now + policy.lease
-        delivery.attempts += 1
+        token = delivery.claim_token
         endpoint = delivery.endpoint
         return _Claim(delivery.id, token, endpoint.url, endpoint.secret, delivery.body)
 
@@ -292,23 +278,18 @@ def _finish(claim: _Claim, code: int | None, error: str | None, policy: OutboxPo
     now: datetime = utcnow()
     with transaction():
         delivery = db.session.get(WebhookDelivery, claim.id, with_for_update=True)
-        if delivery is None or delivery.claim_token != claim.token:
-            return "retrying" if error else "sent"
-        delivery.claim_token = None
-        delivery.claimed_until = None
-        delivery.response_code = code
-        if error is None:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            delivery.last_error = ""
-            return "sent"
-        delivery.last_error = error
-        if delivery.attempts >= policy.max_attempts:
-            delivery.status = DeliveryStatus.FAILED
-            return "failed"
-        delivery.status = DeliveryStatus.PENDING
-        delivery.next_attempt_at = now + policy.delay_after(delivery.attempts)
-        return "retrying"
+        return settle(
+            delivery, claim.token, error, policy, now, DELIVERY_STATES, response_code=code
+        )
+
+
+DELIVERY_STATES = Lifecycle(
+    DeliveryStatus.PENDING,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.FAILED,
+    "delivered_at",
+)
 
 
 def retry_delivery(actor: User, delivery_id: int) -> WebhookDelivery:

@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -64,6 +64,81 @@ class OutboxPolicy:
 
 
 DEFAULT_POLICY = OutboxPolicy()
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The states a queued row (a mail, a webhook delivery) moves through, and the column that
+    records when it went: what `claim_due` and `settle` need to know of its table."""
+
+    pending: Any
+    sending: Any
+    done: Any
+    failed: Any
+    done_at: str
+
+
+def claim_due(model: Any, states: Lifecycle, policy: OutboxPolicy, now: datetime) -> Any:
+    """In the caller's transaction: the oldest row of `model` due for an attempt (pending and
+    due, or sending with its lease over), claimed with a fresh token and a lease; or None.
+    SKIP LOCKED on PostgreSQL lets several workers claim side by side; SQLite's write lock
+    serialises them."""
+    row = db.session.scalars(
+        select(model)
+        .where(
+            or_(
+                and_(model.status == states.pending, model.next_attempt_at <= now),
+                and_(model.status == states.sending, model.claimed_until <= now),
+            )
+        )
+        .order_by(model.next_attempt_at, model.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None:
+        return None
+    row.status = states.sending
+    row.claim_token = uuid.uuid4().hex
+    row.claimed_until = now + policy.lease
+    row.attempts += 1
+    return row
+
+
+def settle(
+    row: Any,
+    token: str,
+    error: str | None,
+    policy: OutboxPolicy,
+    now: datetime,
+    states: Lifecycle,
+    **facts: Any,
+) -> str:
+    """In the caller's transaction, holding `row`'s lock: how the attempt went, if the claim is
+    still ours ("sent", "retrying" or "failed"); `facts` are set on the row with it. A claim
+    another worker took after our lease changes nothing."""
+    if row is None or row.claim_token != token:
+        return "retrying" if error else "sent"
+    row.claim_token = None
+    row.claimed_until = None
+    for name, value in facts.items():
+        setattr(row, name, value)
+    if error is None:
+        row.status = states.done
+        setattr(row, states.done_at, now)
+        row.last_error = ""
+        return "sent"
+    row.last_error = error
+    if row.attempts >= policy.max_attempts:
+        row.status = states.failed
+        return "failed"
+    row.status = states.pending
+    row.next_attempt_at = now + policy.delay_after(row.attempts)
+    return "retrying"
+
+
+MESSAGE_STATES = Lifecycle(
+    OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.FAILED, "sent_at"
+)
 
 
 def enqueue(
@@ -167,31 +242,10 @@ def claim_next(policy: OutboxPolicy = DEFAULT_POLICY) -> Claim | None:
     """Claim the oldest due message (pending and due, or sending with its lease over)."""
     now = utcnow()
     with transaction():
-        message = db.session.scalars(
-            select(OutboxMessage)
-            .where(
-                or_(
-                    and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                    ),
-                    and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.claimed_until <= now,
-                    ),
-                )
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
+        message = claim_due(OutboxMessage, MESSAGE_STATES, policy, now)
         if message is None:
             return None
-        token = uuid.uuid4().hex
-        message.status = OutboxStatus.SENDING
-        message.claim_token = token
-        message.claimed_until = now + policy.lease
-        message.attempts += 1
+        token = message.claim_token
         envelope = Envelope(
             id=message.id,
             claim_token=token,
@@ -241,22 +295,7 @@ def finish(envelope: Envelope, error: str | None, policy: OutboxPolicy = DEFAULT
     now = utcnow()
     with transaction():
         message = db.session.get(OutboxMessage, envelope.id, with_for_update=True)
-        if message is None or message.claim_token != envelope.claim_token:
-            return "retrying" if error else "sent"  # another worker took it after our lease
-        message.claim_token = None
-        message.claimed_until = None
-        if error is None:
-            message.status = OutboxStatus.SENT
-            message.sent_at = now
-            message.last_error = ""
-            return "sent"
-        message.last_error = error
-        if message.attempts >= policy.max_attempts:
-            message.status = OutboxStatus.FAILED
-            return "failed"
-        message.status = OutboxStatus.PENDING
-        message.next_attempt_at = now + policy.delay_after(message.attempts)
-        return "retrying"
+        return settle(message, envelope.claim_token, error, policy, now, MESSAGE_STATES)
 
 
 # -- for admins ---------------------------------------------------------------------------------
