@@ -95,6 +95,9 @@ def test_language_switch_between_bahasa_indonesia_and_english(page) -> None:
     expect(switch).to_have_text("Bahasa Indonesia")
 
     # A member's choice is kept in their account; dates follow it (weekday names, by Babel).
+    # (Each cookie reset waits for the page's last requests: a stylesheet answered after the
+    # reset would bring the old session cookie back.)
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     log_in(page, "ayu@demo.ruang.id", PASSWORD)
     page.goto(f"/m/{HUB}/")
@@ -107,6 +110,7 @@ def test_language_switch_between_bahasa_indonesia_and_english(page) -> None:
     expect(dayline).to_have_text(ENGLISH_DAY)
 
     # Logged in again from a fresh browser that asks for Indonesian: still English for her.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     log_in(page, "ayu@demo.ruang.id", PASSWORD)
     page.goto(f"/m/{HUB}/")
